@@ -1,0 +1,79 @@
+# The course's commands. `make lab` opens the course, `make test` runs every test;
+# both create the virtual environment .venv first when it is missing.
+#   make lab       start JupyterLab on the course (localhost only, token auth on)
+#   make test      unit tests, then every notebook re-run and compared by nbval
+#   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
+#                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
+#   make student   write the student edition (no solutions, no outputs) to build/student
+#   make lint      ruff over the package, the tests and the notebooks
+#   make clean     remove build outputs and caches (make distclean also removes .venv)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8888
+# Extra package index for torch, e.g. https://download.pytorch.org/whl/cpu on a laptop
+# without an NVIDIA GPU (avoids the multi-GB CUDA build). Empty: PyPI only.
+TORCH_INDEX ?=
+NB     ?= notebooks/*.ipynb
+
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
+
+# Same conditions for making outputs and for checking them: one thread (float sums
+# differ in the last digits between thread counts), CPU, no progress bars, a local
+# numba cache for UMAP, no network needed.
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export AECOURSE_DEVICE := cpu
+export AECOURSE_NO_PROGRESS := 1
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+export PYTHONHASHSEED := 0
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
+	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
+
+.PHONY: setup lab test unit nbval execute normalize student lint clean distclean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[dev]"
+	@touch $@
+
+lab: $(STAMP)
+	@echo "Opening the course; the URL with its token is printed below (Ctrl+C stops it)."
+	env -u AECOURSE_DEVICE -u AECOURSE_NO_PROGRESS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
+		$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks
+
+test: unit nbval
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+nbval: $(STAMP)
+	$(NBVAL) $(NB)
+
+normalize: $(STAMP)
+	$(BIN)/python -m aecourse normalize $(NB)
+
+execute: normalize
+	$(BIN)/python -m aecourse execute $(NB)
+
+student: $(STAMP)
+	$(BIN)/python -m aecourse student notebooks build/student
+
+lint: $(STAMP)
+	$(BIN)/ruff check aecourse tests notebooks
+
+clean:
+	rm -rf build .cache .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,76 @@
+"""aecourse: the companion package of the autoencoder course.
+
+Each notebook builds a concept by hand once, then uses the version here. Use it as
+``import aecourse as ae``. Importing it changes no global state: seeding, device and
+thread settings happen only when a notebook calls them.
+
+Modules, each one job:
+
+- ``runtime``: seeding, device choice, versions (every setup cell)
+- ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03)
+- ``models``: MLP builder, autoencoder, bottleneck network (notebooks 01, 02)
+- ``losses``: reconstruction and sparsity terms, training objectives (02, 05, 06)
+- ``train``: the one training loop, evaluation, metrics, checkpoints (notebook 03)
+- ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
+- ``exercises``: self-checks and the student-edition builder
+"""
+
+from . import data, exercises, losses, models, runtime, train, viz
+from .data import (
+    DiskDataset,
+    ImageData,
+    Split,
+    add_gaussian_noise,
+    load_dataset,
+    make_loader,
+    make_loaders,
+    save_arrays,
+    split_data,
+)
+from .losses import kl_sparsity, l1_sparsity, reconstruction_loss
+from .models import Autoencoder, BottleneckNet, mlp
+from .runtime import get_device, print_versions, set_seed
+from .train import History, encode, evaluate, fit, load_checkpoint, predict, save_checkpoint
+from .viz import plot_history, plot_image_rows, plot_images, plot_latent, project_2d
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "data",
+    "exercises",
+    "losses",
+    "models",
+    "runtime",
+    "train",
+    "viz",
+    "DiskDataset",
+    "ImageData",
+    "Split",
+    "add_gaussian_noise",
+    "load_dataset",
+    "make_loader",
+    "make_loaders",
+    "save_arrays",
+    "split_data",
+    "kl_sparsity",
+    "l1_sparsity",
+    "reconstruction_loss",
+    "Autoencoder",
+    "BottleneckNet",
+    "mlp",
+    "get_device",
+    "print_versions",
+    "set_seed",
+    "History",
+    "encode",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "predict",
+    "save_checkpoint",
+    "plot_history",
+    "plot_image_rows",
+    "plot_images",
+    "plot_latent",
+    "project_2d",
+]

@@ -1,0 +1,64 @@
+"""The course's command line, used by the Makefile.
+
+    python -m aecourse execute NOTEBOOK...    re-run notebooks in place, fresh kernel
+    python -m aecourse normalize NOTEBOOK...  give solution cells their metadata
+    python -m aecourse validate NOTEBOOK...   check the exercise format
+    python -m aecourse student SRC DEST       write the student edition
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .exercises import build_student_edition, normalize_notebook, validate_notebook
+from .notebooks import run_notebook
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run one command; return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m aecourse", description="aecourse course tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("execute", "re-run notebooks in place in a fresh kernel"),
+        ("normalize", "set the metadata of cells tagged 'solution'"),
+        ("validate", "check the exercise format"),
+    ):
+        sub.add_parser(name, help=text).add_argument("notebooks", nargs="+", type=Path)
+    p = sub.add_parser("student", help="write the student edition")
+    p.add_argument("src", type=Path)
+    p.add_argument("dest", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "execute":
+        for path in args.notebooks:
+            run = run_notebook(path)
+            index, seconds, first = max(run.cell_seconds, key=lambda c: c[1], default=(0, 0.0, ""))
+            print(f"executed {path} in {run.seconds:.1f} s; slowest cell {index} ({seconds:.1f} s): {first[:50]}")
+        return 0
+    if args.command == "student":
+        for path in build_student_edition(args.src, args.dest):
+            print(f"wrote {path}")
+        return 0
+
+    import nbformat
+
+    problems = []
+    for path in args.notebooks:
+        nb = nbformat.read(path, as_version=4)
+        if args.command == "normalize":
+            before = nbformat.writes(nb)
+            normalize_notebook(nb, path.stem)
+            if nbformat.writes(nb) != before:
+                nbformat.write(nb, path)
+                print(f"normalized {path}")
+        problems += validate_notebook(nb, str(path))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Losses, sparsity penalties, and the objectives that plug into :func:`aecourse.fit`.
+
+An objective is a function ``loss_fn(model, batch) -> scalar tensor``: the one thing
+that changes between a classifier, a plain, a denoising and a sparse autoencoder.
+Notebook 02 writes the reconstruction loss by hand, notebook 05 the denoising
+objective, notebook 06 the KL and L1 penalties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import add_gaussian_noise
+
+__all__ = [
+    "Objective",
+    "reconstruction_loss",
+    "kl_sparsity",
+    "l1_sparsity",
+    "reconstruction",
+    "classification",
+    "regression",
+    "denoising",
+    "sparse",
+]
+
+Objective = Callable[[nn.Module, Sequence[torch.Tensor]], torch.Tensor]
+_RECON_KINDS = ("mse", "bce")
+
+
+def reconstruction_loss(x_hat: torch.Tensor, x: torch.Tensor, kind: str = "mse") -> torch.Tensor:
+    """Mean reconstruction error between x_hat and x, both (B, D).
+
+    ``"mse"`` averages (x - x_hat)^2 over every pixel; ``"bce"`` is binary cross
+    entropy, which needs x_hat in (0, 1) (a sigmoid output) and x in [0, 1].
+    """
+    if kind not in _RECON_KINDS:
+        raise ValueError(f"kind must be one of {_RECON_KINDS}, got {kind!r}")
+    if x_hat.shape != x.shape:
+        raise ValueError(f"x_hat and x must have the same shape, got {tuple(x_hat.shape)} and {tuple(x.shape)}")
+    if kind == "mse":
+        return F.mse_loss(x_hat, x)
+    return F.binary_cross_entropy(x_hat, x)
+
+
+def kl_sparsity(z: torch.Tensor, rho: float = 0.05, eps: float = 1e-6) -> torch.Tensor:
+    """sum_j KL(rho || rho_hat_j), rho_hat_j the mean activation of unit j over the batch.
+
+    Args:
+        z: (B, latent_dim) codes in [0, 1] (a sigmoid latent layer).
+        rho: target mean activation, in (0, 1).
+        eps: rho_hat is clamped to [eps, 1 - eps] so the log never sees 0 (no NaN).
+    """
+    if not 0.0 < rho < 1.0:
+        raise ValueError(f"rho must be in (0, 1), got {rho!r}")
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (B, latent_dim), got {tuple(z.shape)}")
+    rho_hat = z.mean(dim=0).clamp(eps, 1.0 - eps)  # (latent_dim,)
+    kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+    return kl.sum()
+
+
+def l1_sparsity(z: torch.Tensor) -> torch.Tensor:
+    """sum_j |z_j| for each sample, averaged over the batch; z is (B, latent_dim)."""
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (B, latent_dim), got {tuple(z.shape)}")
+    return z.abs().sum(dim=1).mean()
+
+
+def reconstruction(kind: str = "mse") -> Objective:
+    """Objective of a plain autoencoder: L(x, x_hat) for batches ``(x,)`` or ``(x, y)``."""
+    if kind not in _RECON_KINDS:
+        raise ValueError(f"kind must be one of {_RECON_KINDS}, got {kind!r}")
+
+    def loss_fn(model: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        x = batch[0]
+        return reconstruction_loss(model(x), x, kind)
+
+    return loss_fn
+
+
+def classification() -> Objective:
+    """Objective of a classifier: cross entropy between logits model(x) and labels y."""
+
+    def loss_fn(model: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        x, y = batch[0], batch[1]
+        return F.cross_entropy(model(x), y)
+
+    return loss_fn
+
+
+def regression() -> Objective:
+    """Objective of a regressor: MSE between model(x) (B, 1) and float targets y (B,)."""
+
+    def loss_fn(model: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        x, y = batch[0], batch[1]
+        return F.mse_loss(model(x).squeeze(-1), y.float())
+
+    return loss_fn
+
+
+def denoising(
+    noise_std: float, kind: str = "mse", target: str = "clean", seed: int = 0
+) -> Objective:
+    """Objective of a denoising autoencoder: corrupt x, reconstruct, compare.
+
+    ``target="clean"`` is the denoising loss L(x, x_hat(x~)); ``target="noisy"`` is
+    the wrong one, L(x~, x_hat(x~)), kept to show that it teaches the model to copy
+    noise. The noise comes from the objective's own generator seeded by ``seed``.
+    """
+    if not isinstance(noise_std, int | float) or noise_std < 0:
+        raise ValueError(f"noise_std must be a number >= 0, got {noise_std!r}")
+    if target not in ("clean", "noisy"):
+        raise ValueError(f"target must be 'clean' or 'noisy', got {target!r}")
+    if kind not in _RECON_KINDS:
+        raise ValueError(f"kind must be one of {_RECON_KINDS}, got {kind!r}")
+    generator = torch.Generator().manual_seed(seed)
+
+    def loss_fn(model: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        x = batch[0]
+        x_noisy = add_gaussian_noise(x, noise_std, generator=generator)
+        x_hat = model(x_noisy)
+        return reconstruction_loss(x_hat, x if target == "clean" else x_noisy, kind)
+
+    return loss_fn
+
+
+def sparse(
+    penalty: str, weight: float, rho: float = 0.05, kind: str = "mse"
+) -> Objective:
+    """Objective of a sparse autoencoder: L(x, x_hat) + weight * Omega(z).
+
+    ``penalty="kl"`` uses :func:`kl_sparsity` with target ``rho`` (needs a sigmoid
+    latent layer); ``penalty="l1"`` uses :func:`l1_sparsity`. The model must have
+    ``encode`` and ``decode``.
+    """
+    if penalty not in ("kl", "l1"):
+        raise ValueError(f"penalty must be 'kl' or 'l1', got {penalty!r}")
+    if not isinstance(weight, int | float) or weight < 0:
+        raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+    if penalty == "kl" and not 0.0 < rho < 1.0:
+        raise ValueError(f"rho must be in (0, 1), got {rho!r}")
+    if kind not in _RECON_KINDS:
+        raise ValueError(f"kind must be one of {_RECON_KINDS}, got {kind!r}")
+
+    def loss_fn(model: nn.Module, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+        x = batch[0]
+        z = model.encode(x)
+        omega = kl_sparsity(z, rho) if penalty == "kl" else l1_sparsity(z)
+        return reconstruction_loss(model.decode(z), x, kind) + weight * omega
+
+    return loss_fn
+

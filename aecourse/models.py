@@ -1,0 +1,157 @@
+"""Models: an MLP builder, the autoencoder, and a network with a bottleneck layer.
+
+Notebook 01 introduces the bottleneck network (its narrow hidden layer is a latent
+vector); notebook 02 builds the autoencoder by hand, then uses :class:`Autoencoder`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["ACTIVATIONS", "activation", "mlp", "Autoencoder", "BottleneckNet"]
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "identity": nn.Identity,
+}
+
+
+def activation(name: str | None, argument: str = "activation") -> nn.Module:
+    """A fresh activation module by name; ``None`` means identity (a linear layer)."""
+    if name is None:
+        return nn.Identity()
+    if name not in ACTIVATIONS:
+        raise ValueError(f"{argument} must be one of {sorted(ACTIVATIONS)} or None, got {name!r}")
+    return ACTIVATIONS[name]()
+
+
+def _check_dim(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+def mlp(
+    sizes: Sequence[int],
+    activation_name: str | None = "relu",
+    output_activation: str | None = None,
+) -> nn.Sequential:
+    """A stack of Linear layers: ``sizes=[64, 32, 2]`` gives 64 -> 32 -> 2.
+
+    ``activation_name`` follows every hidden layer; ``output_activation`` follows the
+    last one (``None``: none, so the output is linear).
+    """
+    sizes = list(sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least two entries (input, output), got {sizes!r}")
+    for i, size in enumerate(sizes):
+        _check_dim(size, f"sizes[{i}]")
+    activation(activation_name, "activation_name")  # validate the names early
+    activation(output_activation, "output_activation")
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
+        layers.append(nn.Linear(n_in, n_out))
+        last = i == len(sizes) - 2
+        act = output_activation if last else activation_name
+        if act is not None:
+            layers.append(activation(act))
+    return nn.Sequential(*layers)
+
+
+class Autoencoder(nn.Module):
+    """x -> encoder -> z -> decoder -> x_hat, with any hidden sizes.
+
+    The decoder mirrors the encoder: ``hidden=(32,)`` gives 64 -> 32 -> z -> 32 -> 64.
+
+    Args:
+        input_dim: D, the size of a flattened input.
+        latent_dim: size of the code z; smaller than D makes a bottleneck, larger
+            makes an overcomplete autoencoder.
+        hidden: sizes of the encoder's hidden layers (the decoder's, reversed).
+        activation: non-linearity after each hidden layer; ``None`` for a linear model.
+        latent_activation: applied to z (``"sigmoid"`` for KL sparsity), or ``None``.
+        output_activation: applied to x_hat (``"sigmoid"`` keeps it in [0, 1]).
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        latent_dim: int,
+        hidden: Sequence[int] = (),
+        activation: str | None = "relu",
+        latent_activation: str | None = None,
+        output_activation: str | None = "sigmoid",
+    ) -> None:
+        super().__init__()
+        _check_dim(input_dim, "input_dim")
+        _check_dim(latent_dim, "latent_dim")
+        hidden = tuple(_check_dim(h, "hidden") for h in hidden)
+        self.input_dim, self.latent_dim = input_dim, latent_dim
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
+        self.decoder = mlp([latent_dim, *reversed(hidden), input_dim], activation, output_activation)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, input_dim) -> (B, latent_dim)."""
+        _check_input(x, self.input_dim, "x")
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(B, latent_dim) -> (B, input_dim)."""
+        _check_input(z, self.latent_dim, "z")
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, input_dim) -> x_hat (B, input_dim)."""
+        return self.decode(self.encode(x))
+
+
+class BottleneckNet(nn.Module):
+    """An MLP with a narrow hidden layer whose activations we read as a latent vector.
+
+    ``encode`` gives that layer (B, latent_dim); ``forward`` gives the task output
+    (B, output_dim): class logits, a regression value or a reconstruction, so the
+    same architecture can be trained for any of these tasks (notebook 01).
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        latent_dim: int,
+        output_dim: int,
+        hidden: Sequence[int] = (32,),
+        activation: str | None = "relu",
+        latent_activation: str | None = None,
+    ) -> None:
+        super().__init__()
+        _check_dim(input_dim, "input_dim")
+        _check_dim(latent_dim, "latent_dim")
+        _check_dim(output_dim, "output_dim")
+        hidden = tuple(_check_dim(h, "hidden") for h in hidden)
+        self.input_dim, self.latent_dim = input_dim, latent_dim
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
+        # the head after the bottleneck: hidden layers mirror the encoder's, no output activation
+        self.head = mlp([latent_dim, *reversed(hidden), output_dim], activation, None)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, input_dim) -> (B, latent_dim)."""
+        _check_input(x, self.input_dim, "x")
+        return self.encoder(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, input_dim) -> (B, output_dim)."""
+        return self.head(self.encode(x))
+
+
+def _check_input(t: torch.Tensor, dim: int, name: str) -> None:
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+    if t.ndim != 2 or t.shape[1] != dim:
+        raise ValueError(f"{name} must have shape (B, {dim}), got {tuple(t.shape)}")

@@ -1,0 +1,316 @@
+"""The one training loop of the course, and the evaluation helpers around it.
+
+Nothing here is specific to a model or task: the task enters as an objective
+``loss_fn(model, batch)`` (see :mod:`aecourse.losses`) and as metrics. Notebook 03
+writes this loop by hand and checks that :func:`fit` gives identical losses.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .losses import Objective
+
+__all__ = [
+    "History",
+    "Metric",
+    "fit",
+    "evaluate",
+    "predict",
+    "encode",
+    "accuracy",
+    "auroc",
+    "reconstruction_mse",
+    "rmse",
+    "save_checkpoint",
+    "load_checkpoint",
+]
+
+Metric = Callable[[nn.Module, DataLoader, torch.device], float]
+
+
+@dataclass
+class History:
+    """What :func:`fit` returns: one list per quantity, one entry per epoch.
+
+    ``history["train_loss"]``, ``history["val_loss"]`` and ``history["val_<metric>"]``
+    are lists; ``best_epoch`` (1-based) and ``best_value`` say which epoch's weights
+    were restored.
+    """
+
+    records: dict[str, list[float]] = field(default_factory=dict)
+    monitor: str = "val_loss"
+    best_epoch: int = 0
+    best_value: float = math.nan
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key not in self.records:
+            raise KeyError(f"history has no {key!r}; it has {sorted(self.records)}")
+        return self.records[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.records
+
+    def keys(self) -> list[str]:
+        """Names of the recorded quantities."""
+        return list(self.records)
+
+    def append(self, **values: float) -> None:
+        """Record one epoch's values."""
+        for key, value in values.items():
+            self.records.setdefault(key, []).append(value)
+
+
+def _to_device(batch: Sequence[torch.Tensor], device: torch.device) -> list[torch.Tensor]:
+    return [t.to(device) for t in batch]
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: Objective,
+    train_loader: DataLoader,
+    val_loader: DataLoader | None = None,
+    *,
+    epochs: int = 10,
+    optimizer: torch.optim.Optimizer | None = None,
+    lr: float = 1e-3,
+    metrics: Mapping[str, Metric] | None = None,
+    monitor: str = "val_loss",
+    mode: str = "min",
+    checkpoint: str | Path | None = None,
+    restore_best: bool = True,
+    device: torch.device | str | None = None,
+    print_every: int = 0,
+    progress: bool | None = None,
+) -> History:
+    """Train ``model`` by minimizing ``loss_fn`` over ``train_loader`` for ``epochs``.
+
+    Each epoch: for every minibatch, ``zero_grad``, loss, ``backward``, ``step``; then,
+    with a ``val_loader``, the validation loss and ``metrics`` under ``no_grad``. The
+    weights of the best epoch by ``monitor`` are kept (a deep copy of the state dict,
+    and the ``checkpoint`` file if given) and restored at the end.
+
+    Args:
+        model: any ``nn.Module``; moved to ``device``.
+        loss_fn: objective ``loss_fn(model, batch) -> scalar`` (aecourse.losses).
+        train_loader: yields batches, tuples of tensors.
+        val_loader: optional; without it, ``monitor`` falls back to ``"train_loss"``.
+        epochs: number of passes over ``train_loader``.
+        optimizer: defaults to ``Adam(model.parameters(), lr)``.
+        lr: learning rate of the default optimizer.
+        metrics: name -> ``metric(model, loader, device)`` computed on ``val_loader``
+            each epoch and recorded as ``"val_<name>"``.
+        monitor: the recorded quantity that picks the best epoch.
+        mode: ``"min"`` or ``"max"``: whether a smaller or larger ``monitor`` is better.
+        checkpoint: file to write the best weights to (atomically).
+        restore_best: load the best weights into ``model`` before returning.
+        device: defaults to the device of the model's parameters.
+        print_every: print the running training loss every this many batches (0: never).
+        progress: show a tqdm progress bar; ``None`` shows it unless the environment
+            variable ``CI`` or ``AECOURSE_NO_PROGRESS`` is set.
+
+    Returns:
+        A :class:`History` with ``train_loss`` (mean over samples), ``val_loss``,
+        ``val_<metric>`` per epoch, and the best epoch.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if mode not in ("min", "max"):
+        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+    if not isinstance(print_every, int) or print_every < 0:
+        raise ValueError(f"print_every must be an int >= 0, got {print_every!r}")
+    metrics = dict(metrics or {})
+    if val_loader is None and monitor == "val_loss":
+        monitor = "train_loss"
+    known = {"train_loss"} | ({"val_loss"} | {f"val_{m}" for m in metrics} if val_loader else set())
+    if monitor not in known:
+        raise ValueError(f"monitor must be one of {sorted(known)}, got {monitor!r}")
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+    history = History(monitor=monitor)
+    sign = 1.0 if mode == "min" else -1.0
+    best_state = None
+    for epoch in _epochs(epochs, progress):
+        # train: one pass over the minibatches
+        model.train()
+        total, count = 0.0, 0
+        for step, batch in enumerate(train_loader, start=1):
+            batch = _to_device(batch, device)
+            optimizer.zero_grad()
+            loss = loss_fn(model, batch)
+            _check_finite(loss, epoch, step)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch[0])
+            count += len(batch[0])
+            if print_every and step % print_every == 0:
+                print(f"epoch {epoch} batch {step}: loss {total / count:.4f}")
+        record = {"train_loss": total / count}
+
+        # validate: loss and metrics on another loader, no gradients
+        if val_loader is not None:
+            record["val_loss"] = evaluate(model, loss_fn, val_loader, device)
+            for name, metric in metrics.items():
+                record[f"val_{name}"] = float(metric(model, val_loader, device))
+        history.append(**record)
+
+        # keep the best weights seen so far
+        value = record[monitor]
+        if best_state is None or sign * value < sign * history.best_value:
+            history.best_epoch, history.best_value = epoch, value
+            best_state = copy.deepcopy(model.state_dict())
+            if checkpoint is not None:
+                save_checkpoint(model, checkpoint, epoch=epoch, **{monitor: value})
+
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def _epochs(epochs: int, progress: bool | None) -> Iterable[int]:
+    if progress is None:
+        progress = not (os.environ.get("CI") or os.environ.get("AECOURSE_NO_PROGRESS"))
+    if not progress:
+        return range(1, epochs + 1)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(1, epochs + 1), desc="epochs", leave=False)
+
+
+def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"the loss became {loss.item()} at epoch {epoch}, batch {step}: "
+            "try a smaller learning rate, or check the inputs and the loss for log(0)"
+        )
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, loss_fn: Objective, loader: DataLoader, device: torch.device | str | None = None
+) -> float:
+    """Mean of ``loss_fn`` over every sample in ``loader``, in eval mode, without gradients."""
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.eval()
+    total, count = 0.0, 0
+    for batch in loader:
+        batch = _to_device(batch, device)
+        total += loss_fn(model, batch).item() * len(batch[0])
+        count += len(batch[0])
+    if count == 0:
+        raise ValueError("loader is empty")
+    return total / count
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module,
+    loader: DataLoader,
+    device: torch.device | str | None = None,
+    fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``fn`` (default: ``model``) on every batch's ``x``.
+
+    Returns:
+        ``(outputs, targets)`` as NumPy arrays: outputs stacked over batches, and the
+        batches' second tensor (labels) if they have one, else their ``x``.
+    """
+    device = torch.device(device) if device is not None else _model_device(model)
+    fn = fn if fn is not None else model
+    model.eval()
+    outputs, targets = [], []
+    for batch in loader:
+        x = batch[0].to(device)
+        outputs.append(fn(x).cpu())
+        targets.append(batch[1] if len(batch) > 1 else batch[0])
+    return torch.cat(outputs).numpy(), torch.cat(targets).numpy()
+
+
+def encode(
+    model: nn.Module, loader: DataLoader, device: torch.device | str | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Codes ``model.encode(x)`` for a whole loader: (N, latent_dim), and labels (N,) or None."""
+    if not hasattr(model, "encode"):
+        raise TypeError(f"model must have an encode method, got {type(model).__name__}")
+    z, targets = predict(model, loader, device, fn=model.encode)
+    has_labels = len(next(iter(loader))) > 1
+    return z, (targets if has_labels else None)
+
+
+def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Share of samples whose arg-max logit is the label."""
+    logits, y = predict(model, loader, device)
+    return float((logits.argmax(axis=1) == y).mean())
+
+
+def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Area under the ROC curve, one class against the rest, averaged over classes."""
+    logits, y = predict(model, loader, device)
+    probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
+    if probs.shape[1] == 2:
+        return float(roc_auc_score(y, probs[:, 1]))
+    return float(roc_auc_score(y, probs, multi_class="ovr", labels=np.arange(probs.shape[1])))
+
+
+def reconstruction_mse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Mean squared error between x_hat = model(x) and x, over every pixel."""
+    device = torch.device(device) if device is not None else _model_device(model)
+    x_hat, _ = predict(model, loader, device)
+    x = torch.cat([batch[0] for batch in loader]).numpy()
+    return float(((x_hat - x) ** 2).mean())
+
+
+def rmse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Root mean squared error of a regressor's output (B, 1) against targets y (B,)."""
+    pred, y = predict(model, loader, device)
+    return float(np.sqrt(((pred.reshape(-1) - y) ** 2).mean()))
+
+
+def save_checkpoint(model: nn.Module, path: str | Path, **info: float | int) -> Path:
+    """Write ``{"model": state_dict, **info}`` to ``path`` atomically (temp file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save({"model": model.state_dict(), **info}, tmp)
+        os.replace(tmp, path)  # a reader never sees a half-written file
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+def load_checkpoint(model: nn.Module, path: str | Path) -> dict:
+    """Load weights saved by :func:`save_checkpoint` into ``model`` (``weights_only=True``).
+
+    Returns the checkpoint's other entries (epoch, monitored value).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"path {path} does not exist")
+    state = torch.load(path, map_location=_model_device(model), weights_only=True)
+    if not isinstance(state, dict) or "model" not in state:
+        raise ValueError(f"{path} is not a checkpoint written by save_checkpoint")
+    model.load_state_dict(state.pop("model"))
+    return state
