@@ -15,10 +15,14 @@ PORT   ?= 8888
 # without an NVIDIA GPU (avoids the multi-GB CUDA build). Empty: PyPI only.
 TORCH_INDEX ?=
 NB     ?= notebooks/*.ipynb
+# Extra JupyterLab options, e.g. LAB_ARGS=--no-browser
+LAB_ARGS ?=
 
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP_EXTRA := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX),)
+# Jupyter refuses to run as root unless told; containers and CI machines often are root.
+AS_ROOT   := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # Same conditions for making outputs and for checking them: one thread (float sums
 # differ in the last digits between thread counts), CPU, no progress bars, a local
@@ -49,7 +53,7 @@ lab: $(STAMP)
 	@echo "Opening the course; the URL with its token is printed below (Ctrl+C stops it)."
 	env -u AECOURSE_DEVICE -u AECOURSE_NO_PROGRESS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
 		$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks
+		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks $(AS_ROOT) $(LAB_ARGS)
 
 test: unit nbval
 
