@@ -5,6 +5,7 @@
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
+#   make bench     timings report in build/bench (notebooks, training loop, projections)
 #   make lint      ruff over the package, the tests and the notebooks
 #   make clean     remove build outputs and caches (make distclean also removes .venv)
 
@@ -38,7 +39,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: setup lab test unit nbval execute normalize student lint clean distclean
+.PHONY: setup lab test unit nbval execute normalize student bench lint clean distclean
 
 setup: $(STAMP)
 
@@ -71,6 +72,10 @@ execute: normalize
 
 student: $(STAMP)
 	$(BIN)/python -m aecourse student notebooks build/student
+
+bench: $(STAMP)
+	$(BIN)/python -m aecourse bench --out build/bench $(NB)
+	@cat build/bench/report.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check aecourse tests notebooks

@@ -4,6 +4,7 @@
     python -m aecourse normalize NOTEBOOK...  give solution cells their metadata
     python -m aecourse validate NOTEBOOK...   check the exercise format
     python -m aecourse student SRC DEST       write the student edition
+    python -m aecourse bench [--quick] [--out DIR] [NOTEBOOK...]   timings report
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("validate", "check the exercise format"),
     ):
         sub.add_parser(name, help=text).add_argument("notebooks", nargs="+", type=Path)
+    p = sub.add_parser("bench", help="time the notebooks, the training loop and the projections")
+    p.add_argument("notebooks", nargs="*", type=Path)
+    p.add_argument("--out", type=Path, default=Path("build/bench"))
+    p.add_argument("--quick", action="store_true", help="fewer repeats, no notebooks (a smoke run)")
     p = sub.add_parser("student", help="write the student edition")
     p.add_argument("src", type=Path)
     p.add_argument("dest", type=Path)
@@ -37,6 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             run = run_notebook(path)
             index, seconds, first = max(run.cell_seconds, key=lambda c: c[1], default=(0, 0.0, ""))
             print(f"executed {path} in {run.seconds:.1f} s; slowest cell {index} ({seconds:.1f} s): {first[:50]}")
+        return 0
+    if args.command == "bench":
+        from .bench import run_all, write_report
+
+        report = run_all(sorted(args.notebooks), quick=args.quick)
+        for path in write_report(report, args.out):
+            print(f"wrote {path}")
         return 0
     if args.command == "student":
         for path in build_student_edition(args.src, args.dest):

@@ -147,7 +147,8 @@ def check_function(
     for args, got, want in results:
         got_a, want_a = _as_array(got), _as_array(want)
         if got_a.shape != want_a.shape:
-            _fail(name, f"for inputs of shapes {_shapes(args)} expected output shape {want_a.shape}, got {got_a.shape}", hint)
+            problem = f"for inputs of shapes {_shapes(args)} expected output shape {want_a.shape}, got {got_a.shape}"
+            _fail(name, problem, hint)
         if not np.allclose(got_a, want_a, atol=atol, rtol=rtol):
             _fail(name, f"for inputs of shapes {_shapes(args)} the output differs from the expected one", hint)
     _correct(name)
