@@ -177,6 +177,7 @@ def _download(name: str, filename: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     errors = []
     for base in _IDX_SOURCES[name]:
+        tmp = None
         try:
             with urllib.request.urlopen(base + filename, timeout=30) as response:
                 fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
@@ -186,6 +187,9 @@ def _download(name: str, filename: str, path: Path) -> None:
             return
         except OSError as err:  # URLError, timeouts and HTTP errors are all OSErrors
             errors.append(f"{base}: {err}")
+        finally:  # a transfer cut off half-way leaves no .part file behind
+            if tmp is not None and os.path.exists(tmp):
+                os.remove(tmp)
     raise FileNotFoundError(
         _missing_message(name, path.parent, filename) + " Tried: " + "; ".join(errors)
     )

@@ -112,7 +112,7 @@ def check_close(
     if _is_stub(answer):
         print(_NOT_ATTEMPTED.format(name=name))
         return
-    got, want = _as_array(answer), _as_array(expected)
+    got, want = _answer_array(answer, name, hint), _as_array(expected)
     if got.shape != want.shape:
         _fail(name, f"expected shape {want.shape}, got {got.shape}", hint)
     if not np.all(np.isfinite(got)):
@@ -145,7 +145,7 @@ def check_function(
             return
         results.append((args, got, reference(*args)))
     for args, got, want in results:
-        got_a, want_a = _as_array(got), _as_array(want)
+        got_a, want_a = _answer_array(got, name, hint), _as_array(want)
         if got_a.shape != want_a.shape:
             problem = f"for inputs of shapes {_shapes(args)} expected output shape {want_a.shape}, got {got_a.shape}"
             _fail(name, problem, hint)
@@ -156,6 +156,15 @@ def check_function(
 
 def _shapes(args: Sequence[Any]) -> list[tuple[int, ...]]:
     return [tuple(np.shape(_as_array(a))) for a in args]
+
+
+def _answer_array(value: Any, name: str, hint: str) -> np.ndarray:
+    """A learner's answer as an array; one that is not numbers is a wrong answer, not a crash."""
+    try:
+        return _as_array(value)
+    except (TypeError, ValueError) as err:
+        _fail(name, f"could not be compared with the expected numbers ({type(err).__name__}: {err})", hint)
+        raise  # unreachable: _fail raises
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -212,9 +221,11 @@ def validate_notebook(nb: dict[str, Any], path: str = "notebook") -> list[str]:
     problems = []
     ids = set()
     for i, cell in enumerate(nb["cells"]):
-        if not _is_solution(cell):
-            continue
         where = f"{path} cell {i}"
+        if not _is_solution(cell):
+            if cell["cell_type"] == "code" and (BEGIN in _source(cell) or END in _source(cell)):
+                problems.append(f"{where}: has solution markers but is not tagged '{SOLUTION_TAG}'")
+            continue
         src = _source(cell)
         meta = cell.get("metadata", {})
         if cell["cell_type"] != "code":
@@ -244,16 +255,26 @@ def strip_solutions(nb: dict[str, Any]) -> dict[str, Any]:
     pattern = re.compile(
         rf"^([ \t]*){re.escape(BEGIN)}.*?^[ \t]*{re.escape(END)}[^\n]*(\n|$)", re.M | re.S
     )
-    for cell in nb["cells"]:
+    for i, cell in enumerate(nb["cells"]):
         if cell["cell_type"] != "code":
             continue
-        if _is_solution(cell):
-            src = pattern.sub(lambda m: f"{m.group(1)}{STUDENT_STUB}\n", _source(cell))
+        # every marked region goes, also in a cell someone forgot to tag
+        if _is_solution(cell) or BEGIN in _source(cell) or END in _source(cell):
+            src = pattern.sub(_stub, _source(cell))
+            if BEGIN in src or END in src:  # a region left unclosed would leak
+                raise ValueError(f"cell {i}: unbalanced '{BEGIN}' / '{END}' markers")
             cell["source"] = src
+        if _is_solution(cell):
             cell["metadata"].get("jupyter", {}).pop("source_hidden", None)
         cell["outputs"] = []
         cell["execution_count"] = None
     return nb
+
+
+def _stub(match: re.Match[str]) -> str:
+    indent = match.group(1)
+    # an indented region is a block's body (e.g. a def): keep the block valid Python
+    return f"{indent}{STUDENT_STUB}\n" + (f"{indent}pass\n" if indent else "")
 
 
 def build_student_edition(src: str | Path, dest: str | Path) -> list[Path]:

@@ -134,7 +134,8 @@ def fit(
     metrics = dict(metrics or {})
     if val_loader is None and monitor == "val_loss":
         monitor = "train_loss"
-    known = {"train_loss"} | ({"val_loss"} | {f"val_{m}" for m in metrics} if val_loader else set())
+    has_val = val_loader is not None  # not bool(val_loader): a streamed loader has no len()
+    known = {"train_loss"} | ({"val_loss"} | {f"val_{m}" for m in metrics} if has_val else set())
     if monitor not in known:
         raise ValueError(f"monitor must be one of {sorted(known)}, got {monitor!r}")
     device = torch.device(device) if device is not None else _model_device(model)
@@ -275,8 +276,13 @@ def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = No
 def reconstruction_mse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
     """Mean squared error between x_hat = model(x) and x, over every pixel."""
     device = torch.device(device) if device is not None else _model_device(model)
-    x_hat, _ = predict(model, loader, device)
-    x = torch.cat([batch[0] for batch in loader]).numpy()
+    model.eval()
+    x_hats, xs = [], []
+    with torch.no_grad():  # one pass, so a shuffled loader pairs each x_hat with its own x
+        for batch in loader:
+            xs.append(batch[0].cpu())
+            x_hats.append(model(batch[0].to(device)).cpu())
+    x_hat, x = torch.cat(x_hats).numpy(), torch.cat(xs).numpy()
     return float(((x_hat - x) ** 2).mean())
 
 
