@@ -1,0 +1,122 @@
+"""The command line (python -m aecourse ...) and the notebook runner behind `make execute`."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from aecourse import exercises as ex
+from aecourse.__main__ import main
+from aecourse.notebooks import NotebookRun, run_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTION = "# Solution\n### BEGIN SOLUTION\nanswer = 6 * 7\n### END SOLUTION\nprint(answer)"
+
+
+def _write(path: Path, *sources: str, solution: tuple[int, ...] = ()) -> Path:
+    cells = [new_markdown_cell("# A notebook")]
+    for i, src in enumerate(sources):
+        cell = new_code_cell(src)
+        if i in solution:
+            cell.metadata["tags"] = ["solution"]
+        cells.append(cell)
+    nbformat.write(new_notebook(cells=cells), path)
+    return path
+
+
+def test_normalize_and_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _write(tmp_path / "05_demo.ipynb", "x = 1", SOLUTION, solution=(1,))
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} cell 2: source and outputs must be hidden (run 'make normalize')" in err
+    assert main(["normalize", str(path)]) == 0
+    assert capsys.readouterr().out == f"normalized {path}\n"
+    meta = nbformat.read(path, as_version=4).cells[2].metadata
+    assert meta["nbgrader"]["grade_id"] == "05_demo-solution-1" and meta["jupyter"]["source_hidden"]
+    before = path.read_bytes()
+    assert main(["normalize", str(path)]) == 0  # nothing left to do: the file is not rewritten
+    assert capsys.readouterr().out == "" and path.read_bytes() == before
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+    # normalize also reports what it cannot fix
+    broken = _write(tmp_path / "06_broken.ipynb", "answer = 1", solution=(0,))
+    assert main(["normalize", str(broken), str(path)]) == 1
+    captured = capsys.readouterr()
+    assert f"normalized {broken}" in captured.out
+    assert f"{broken} cell 1: needs one '### BEGIN SOLUTION'" in captured.err
+
+
+def test_student(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    path = _write(src / "01_x.ipynb", SOLUTION, solution=(0,))
+    assert main(["normalize", str(path)]) == 0
+    assert main(["student", str(src), str(tmp_path / "build")]) == 0
+    assert capsys.readouterr().out.endswith(f"wrote {tmp_path / 'build' / '01_x.ipynb'}\n")
+    student = nbformat.read(tmp_path / "build" / "01_x.ipynb", as_version=4)
+    assert "6 * 7" not in student.cells[1].source and ex.STUDENT_STUB in student.cells[1].source
+
+
+def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ([], ["frobnicate"], ["validate"], ["student", "only-src"]):
+        with pytest.raises(SystemExit) as err:
+            main(argv)
+        assert err.value.code == 2
+    assert "usage: python -m aecourse" in capsys.readouterr().err
+
+
+def test_execute_runs_a_fresh_kernel_in_the_notebook_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "data.txt").write_text("21")
+    path = _write(
+        folder / "01_run.ipynb",
+        "import os\nprint(os.path.basename(os.getcwd()))",
+        "x = int(open('data.txt').read())",
+        "print(x * 2)",
+    )
+    assert main(["execute", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"executed {path} in ") and "; slowest cell " in out
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]
+    assert code[0].outputs[0].text == "course\n"  # it ran in the notebook's own folder
+    assert code[2].outputs[0].text == "42\n"
+    assert "execution" not in code[0].metadata  # no volatile timestamps stored
+
+
+def test_run_notebook_timings_and_errors(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        run_notebook(tmp_path / "missing.ipynb")
+    path = _write(tmp_path / "02_fail.ipynb", "y = 1", "raise RuntimeError('boom in a cell')", "z = 2")
+    before = path.read_bytes()
+    with pytest.raises(CellExecutionError, match="boom in a cell"):
+        run_notebook(path, write=True)
+    assert path.read_bytes() == before  # a failed run does not overwrite the notebook
+    good = _write(tmp_path / "03_ok.ipynb", "a = 1", "b = a + 1")
+    before = good.read_bytes()
+    run = run_notebook(good, write=False)
+    assert isinstance(run, NotebookRun) and run.path == good
+    assert good.read_bytes() == before  # write=False leaves the file alone
+    assert [index for index, _, _ in run.cell_seconds] == [1, 2]
+    assert [first for _, _, first in run.cell_seconds] == ["a = 1", "b = a + 1"]
+    assert run.seconds >= sum(s for _, s, _ in run.cell_seconds) > 0
+
+
+def test_python_dash_m(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m aecourse` (what the Makefile calls) runs main and exits with its status."""
+    good = _write(tmp_path / "07_demo.ipynb", "x = 1")
+    bad = _write(tmp_path / "08_demo.ipynb", "answer = 1", solution=(0,))
+    monkeypatch.delitem(sys.modules, "aecourse.__main__")  # run it afresh, as python -m does
+    for path, status in ((good, 0), (bad, 1)):
+        monkeypatch.setattr(sys, "argv", ["python -m aecourse", "validate", str(path)])
+        with pytest.raises(SystemExit) as done:
+            runpy.run_module("aecourse", run_name="__main__", alter_sys=False)
+        assert done.value.code == status
