@@ -7,6 +7,8 @@ The offline default everywhere is scikit-learn's bundled 8x8 digits.
 from __future__ import annotations
 
 import gzip
+import math
+import numbers
 import os
 import shutil
 import struct
@@ -272,17 +274,21 @@ def make_loader(
     """A DataLoader over in-memory arrays; each batch is a tuple of tensors.
 
     Integer arrays become int64 tensors (labels) and the rest float32. With
-    ``shuffle``, the order comes from a generator seeded by ``seed``, so it does not
-    depend on (or disturb) the global random state.
+    ``shuffle``, the order comes from a generator seeded by ``seed``; either way the
+    loader neither depends on nor disturbs torch's global random state. The generator
+    advances with each pass, so a reused shuffled loader gives a new order each epoch
+    (as training wants); to give two models the same batches, make a loader for each.
     """
     if not arrays:
         raise ValueError("make_loader needs at least one array")
-    if not isinstance(batch_size, int) or batch_size <= 0:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     tensors = [_as_tensor(a) for a in arrays]
     if any(len(t) != len(tensors[0]) for t in tensors):
         raise ValueError(f"arrays must have equal lengths, got {[len(t) for t in tensors]}")
-    generator = torch.Generator().manual_seed(seed) if shuffle else None
+    # A generator of its own even without shuffling: iterating a DataLoader draws a
+    # seed from its generator, and from torch's global one if it has none.
+    generator = torch.Generator().manual_seed(seed)
     return DataLoader(
         TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator
     )
@@ -367,8 +373,8 @@ def add_gaussian_noise(
     The noise is drawn on the CPU (from ``generator`` when given, so it is
     reproducible on any device) and moved to ``x``'s device.
     """
-    if not isinstance(std, int | float) or std < 0:
-        raise ValueError(f"std must be a number >= 0, got {std!r}")
+    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not 0 <= std < math.inf:
+        raise ValueError(f"std must be a finite number >= 0, got {std!r}")
     x = torch.as_tensor(x, dtype=torch.float32)
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
     x_noisy = x + std * noise

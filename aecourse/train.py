@@ -230,21 +230,14 @@ def predict(
     device: torch.device | str | None = None,
     fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``fn`` (default: ``model``) on every batch's ``x``.
+    """Run ``fn`` (default: ``model``) on every batch's ``x``, in one pass over ``loader``.
 
     Returns:
         ``(outputs, targets)`` as NumPy arrays: outputs stacked over batches, and the
         batches' second tensor (labels) if they have one, else their ``x``.
     """
-    device = torch.device(device) if device is not None else _model_device(model)
-    fn = fn if fn is not None else model
-    model.eval()
-    outputs, targets = [], []
-    for batch in loader:
-        x = batch[0].to(device)
-        outputs.append(fn(x).cpu())
-        targets.append(batch[1] if len(batch) > 1 else batch[0])
-    return torch.cat(outputs).numpy(), torch.cat(targets).numpy()
+    outputs, labels, inputs = _run_batches(model, loader, device, fn)
+    return outputs, (labels if labels is not None else inputs)
 
 
 def encode(
@@ -253,9 +246,31 @@ def encode(
     """Codes ``model.encode(x)`` for a whole loader: (N, latent_dim), and labels (N,) or None."""
     if not hasattr(model, "encode"):
         raise TypeError(f"model must have an encode method, got {type(model).__name__}")
-    z, targets = predict(model, loader, device, fn=model.encode)
-    has_labels = len(next(iter(loader))) > 1
-    return z, (targets if has_labels else None)
+    z, labels, _ = _run_batches(model, loader, device, model.encode)
+    return z, labels
+
+
+@torch.no_grad()
+def _run_batches(
+    model: nn.Module,
+    loader: DataLoader,
+    device: torch.device | str | None,
+    fn: Callable[[torch.Tensor], torch.Tensor] | None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """One eval-mode pass: (outputs of fn(x), labels or None, inputs x), all stacked."""
+    device = torch.device(device) if device is not None else _model_device(model)
+    fn = fn if fn is not None else model
+    model.eval()
+    outputs, labels, inputs = [], [], []
+    for batch in loader:
+        outputs.append(fn(batch[0].to(device)).cpu())
+        inputs.append(batch[0])
+        if len(batch) > 1:
+            labels.append(batch[1])
+    if not outputs:
+        raise ValueError("loader is empty")
+    stacked_labels = torch.cat(labels).numpy() if labels else None
+    return torch.cat(outputs).numpy(), stacked_labels, torch.cat(inputs).numpy()
 
 
 def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
@@ -275,14 +290,7 @@ def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = No
 
 def reconstruction_mse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
     """Mean squared error between x_hat = model(x) and x, over every pixel."""
-    device = torch.device(device) if device is not None else _model_device(model)
-    model.eval()
-    x_hats, xs = [], []
-    with torch.no_grad():  # one pass, so a shuffled loader pairs each x_hat with its own x
-        for batch in loader:
-            xs.append(batch[0].cpu())
-            x_hats.append(model(batch[0].to(device)).cpu())
-    x_hat, x = torch.cat(x_hats).numpy(), torch.cat(xs).numpy()
+    x_hat, _, x = _run_batches(model, loader, device, None)  # one pass: each x_hat meets its own x
     return float(((x_hat - x) ** 2).mean())
 
 

@@ -451,9 +451,10 @@ def test_gaussian_noise_reproducible_and_numpy_input() -> None:
     assert torch.equal(c, ae.add_gaussian_noise(x, 0.2))
     assert torch.equal(ae.add_gaussian_noise(x, 0), torch.from_numpy(x))
     assert torch.equal(ae.add_gaussian_noise(x, 0.0), torch.from_numpy(x))
+    assert torch.equal(ae.add_gaussian_noise(x, np.float32(0.2), generator=torch.Generator().manual_seed(3)), a)
 
 
-@pytest.mark.parametrize("std", [-0.1, -1, "0.1", None])
+@pytest.mark.parametrize("std", [-0.1, -1, "0.1", None, float("nan"), float("inf"), True])
 def test_gaussian_noise_rejects_bad_std(std: object) -> None:
-    with pytest.raises(ValueError, match="std must be a number >= 0"):
+    with pytest.raises(ValueError, match="std must be a finite number >= 0"):
         ae.add_gaussian_noise(torch.zeros(2, 2), std)  # type: ignore[arg-type]

@@ -480,3 +480,26 @@ def test_cross_entropy_objective_trains(small: ae.Split) -> None:
     with torch.no_grad():
         want = float(F.mse_loss(reg(torch.from_numpy(x))[:, 0], torch.from_numpy(y).float()))
     assert history.best_value == pytest.approx(want, rel=1e-5)
+
+
+
+def test_evaluation_helpers_leave_global_rng_and_loader_order_alone() -> None:
+    """encode/predict read a loader exactly once and never draw from torch's global generator."""
+    x = np.random.default_rng(0).random((50, 6), dtype=np.float32)
+    y = np.arange(50) % 3
+    model = ae.Autoencoder(6, 2)
+    loader = ae.make_loader(x, y, batch_size=8)
+    state = torch.get_rng_state()
+    z, labels = ae.encode(model, loader)
+    ae.predict(model, loader)
+    ae.train.reconstruction_mse(model, loader)
+    assert torch.equal(state, torch.get_rng_state())
+    assert z.shape == (50, 2) and np.array_equal(labels, y)
+    assert ae.encode(model, ae.make_loader(x, batch_size=8))[1] is None
+
+    shuffled = ae.make_loader(x, batch_size=8, shuffle=True, seed=3)
+    twin = ae.make_loader(x, batch_size=8, shuffle=True, seed=3)
+    ae.encode(model, shuffled)  # uses up one epoch of shuffled, as one pass over twin does
+    list(twin)
+    for a, b in zip(shuffled, twin, strict=True):  # so their next epochs still agree
+        assert torch.equal(a[0], b[0])
