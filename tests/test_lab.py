@@ -60,7 +60,15 @@ def test_make_lab_serves_jupyterlab_with_token_auth() -> None:
                 token = match.group(1)
         assert token, "make lab printed no URL with a token:\n" + "".join(log)
 
-        status, body = _get(f"http://127.0.0.1:{port}/api/status", token)
+        # the URL is printed as the server starts listening; on a busy machine give it a moment
+        for _ in range(60):
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/api/status", token)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("make lab printed its URL but never answered on it:\n" + "".join(log))
         assert status == 200 and "started" in json.loads(body)
         status, body = _get(f"http://127.0.0.1:{port}/api/contents/notebooks", token)
         assert status == 200
