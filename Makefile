@@ -5,6 +5,10 @@
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
+#   make html      the HTML edition: every notebook as an offline web page, plus an
+#                  index (the notebook map), in build/html; open build/html/index.html
+#   make test-browser  JupyterLab and the HTML edition in headless Chromium (Debian's
+#                  chromium package; screenshots in build/screenshots)
 #   make bench     timings report in build/bench (notebooks, training loop, projections)
 #   make lint      ruff over the package, the tests and the notebooks
 #   make clean     remove build outputs and caches (make distclean also removes .venv)
@@ -39,7 +43,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: setup lab test unit nbval execute normalize student bench lint clean distclean
+.PHONY: setup lab test unit nbval execute normalize student html test-browser bench lint clean distclean
 
 setup: $(STAMP)
 
@@ -72,6 +76,13 @@ execute: normalize
 
 student: $(STAMP)
 	$(BIN)/python -m aecourse student notebooks build/student
+
+html: $(STAMP)
+	$(BIN)/python -m aecourse.html_edition notebooks build/html
+
+# Not part of `make test`: needs /usr/bin/chromium (apt-get install chromium) and takes minutes.
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest --browser tests/browser
 
 bench: $(STAMP)
 	$(BIN)/python -m aecourse bench --out build/bench $(NB)

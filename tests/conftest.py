@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import pytest
 import torch
@@ -26,3 +27,18 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to reach the network: the course must work offline."""
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+# tests/browser drives JupyterLab and the HTML edition in headless Chromium (minutes,
+# needs Debian's chromium): it runs only with --browser, i.e. `make test-browser`.
+_BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--browser", action="store_true", help="also run tests/browser (make test-browser)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == _BROWSER_TESTS and not config.getoption("--browser"):
+        return True
+    return None
