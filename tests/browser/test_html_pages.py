@@ -107,10 +107,11 @@ def test_html_edition_reads_offline(
         if stem in notebooks:
             page.screenshot(path=screenshots / f"html-{stem}.png")
             problems += check_page(page, notebooks[stem], name)
-            first = page.locator("details.ae-solution, .ae-widget-note").first
-            if first.count():
-                first.scroll_into_view_if_needed()
-                page.screenshot(path=screenshots / f"html-{stem}-folded.png")
+            for selector, shot in (("details.ae-solution", "folded"), (".ae-widget-note", "widget")):
+                first = page.locator(selector).first
+                if first.count():
+                    first.scroll_into_view_if_needed()
+                    page.screenshot(path=screenshots / f"html-{stem}-{shot}.png")
     for target, fragment, name, raw in anchors:
         if target in ids and fragment not in ids[target]:
             problems.append(f"{name}: link {raw!r} points at a missing anchor")

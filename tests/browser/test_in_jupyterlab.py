@@ -49,6 +49,22 @@ def visible_lines(cell, lines: list[str]) -> list[str]:  # noqa: ANN001
     return [line for line in lines if cell.get_by_text(line).filter(visible=True).count()]
 
 
+def bring_into_view(page, cell, target, timeout_s: float = 15) -> bool:  # noqa: ANN001
+    """Scroll ``cell`` into view until ``target`` (a locator inside it) is visible.
+
+    JupyterLab skips rendering cells out of view (content-visibility), and figures
+    decoding above a cell can push it out again, so one scroll is not always enough.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        cell.scroll_into_view_if_needed()
+        if target.filter(visible=True).count():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(250)
+
+
 def test_notebook_opens_with_solutions_collapsed(
     notebook: Path, lab: Lab, recorded_page: RecordedPage, screenshots: Path
 ) -> None:
@@ -56,6 +72,7 @@ def test_notebook_opens_with_solutions_collapsed(
     nb = nbformat.read(notebook, as_version=4)
     try:
         cells = open_notebook(page, lab, notebook, len(nb.cells))
+        page.wait_for_function("() => [...document.querySelectorAll('.jp-NotebookPanel img')].every(i => i.complete)")
         page.wait_for_timeout(500)  # let late dialogs (kernel errors) appear
         page.screenshot(path=screenshots / f"lab-{notebook.stem}.png")
         assert_no_dialog(page, notebook.stem, screenshots)
@@ -68,13 +85,14 @@ def test_notebook_opens_with_solutions_collapsed(
             if hidden and not is_solution(cell_data):  # an author's own folded cell: nothing to see
                 continue
             cell = cells.nth(i)
-            cell.scroll_into_view_if_needed()
             if not is_solution(cell_data):  # a plain code cell shows its code: the eye works
                 first = " ".join(source(cell_data).strip().splitlines()[0].split())
-                if not cell.get_by_text(first).filter(visible=True).count():
+                if not bring_into_view(page, cell, cell.get_by_text(first)):
                     problems.append(f"cell {i}: its code ({first[:40]!r}) is not visible")
                 continue
             solutions.append(i)
+            # rendered either way (collapsed or not) before asking what is visible
+            bring_into_view(page, cell, cell.locator(".jp-InputPlaceholder, .jp-Cell-inputArea"))
             placeholder = cell.locator(".jp-InputPlaceholder")
             if not placeholder.is_visible():
                 problems.append(f"cell {i}: solution cell is not collapsed (no input placeholder shown)")
@@ -92,14 +110,15 @@ def test_notebook_opens_with_solutions_collapsed(
         if solutions:  # the check above can fail: open one solution and its text shows
             i = next((s for s in solutions if solution_lines(nb, s)), solutions[0])
             cell = cells.nth(i)
-            cell.scroll_into_view_if_needed()
+            bring_into_view(page, cell, cell.locator(".jp-InputPlaceholder"))
             page.wait_for_timeout(500)  # JupyterLab paints cells scrolled into view a moment later
             page.screenshot(path=screenshots / f"lab-{notebook.stem}-solution-collapsed.png")
             cell.locator(".jp-InputPlaceholder .jp-Placeholder-content").click()
             cell.locator(".jp-Cell-inputArea").wait_for(state="visible")
             lines = solution_lines(nb, i)
             if lines:
-                assert visible_lines(cell, lines), f"{notebook.name} cell {i}: expanded, yet its text is not seen"
+                seen = bring_into_view(page, cell, cell.get_by_text(lines[0]))
+                assert seen, f"{notebook.name} cell {i}: expanded, yet its text is not seen"
         external = recorded_page.external((lab.url, lab.url.replace("http:", "ws:")))
         assert external == [], f"{notebook.name}: requests left the machine: {external}"
     finally:
@@ -161,8 +180,8 @@ def test_widgets_respond(widget_notebook: Path, lab: Lab, recorded_page: Recorde
         moved = []
         for i in widget_cells:
             cell = cells.nth(i)
-            cell.scroll_into_view_if_needed()
-            cell.locator(".jupyter-widgets").first.wait_for(state="visible")
+            rendered = bring_into_view(page, cell, cell.locator(".jupyter-widgets"), timeout_s=60)
+            assert rendered, f"{path.name} cell {i}: its widget did not render after Run All"
             handle = cell.locator(".widget-slider .noUi-handle[role=slider]").first
             if not handle.count():
                 continue
