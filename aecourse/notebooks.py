@@ -55,6 +55,25 @@ def run_notebook(path: str | Path, write: bool = True, timeout: int = 600) -> No
     start = time.perf_counter()
     client.execute()
     run.seconds = time.perf_counter() - start
+    _merge_streams(nb)
     if write:
         nbformat.write(nb, path)
     return run
+
+
+def _merge_streams(nb) -> None:  # noqa: ANN001 - an nbformat NotebookNode
+    """Join consecutive stdout (or stderr) outputs of a cell into one.
+
+    How a kernel's prints are cut into messages depends on timing; merged, the stored
+    notebook is the same on every run (nbval merges them the same way when comparing).
+    """
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            if merged and out.output_type == "stream" and merged[-1].output_type == "stream" \
+                    and merged[-1].name == out.name:
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged

@@ -120,3 +120,22 @@ def test_python_dash_m(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(SystemExit) as done:
             runpy.run_module("aecourse", run_name="__main__", alter_sys=False)
         assert done.value.code == status
+
+
+def test_stored_prints_are_merged_into_one_output_per_stream() -> None:
+    """However the kernel cut the prints into messages, a cell stores one stdout output."""
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    from aecourse.notebooks import _merge_streams
+
+    cell = new_code_cell("print('a'); print('b')")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="a\n"),
+        new_output("stream", name="stdout", text="b\n"),
+        new_output("stream", name="stderr", text="w\n"),
+        new_output("stream", name="stdout", text="c\n"),
+    ]
+    nb = new_notebook(cells=[cell])
+    _merge_streams(nb)
+    merged = [(o.name, o.text) for o in nb.cells[0].outputs]
+    assert merged == [("stdout", "a\nb\n"), ("stderr", "w\n"), ("stdout", "c\n")]
