@@ -35,8 +35,8 @@ def project_2d(z: np.ndarray, method: str = "pca", seed: int = 0, **kwargs: obje
 
     ``kwargs`` go to the method (``perplexity`` for t-SNE; ``n_neighbors`` and
     ``min_dist`` for UMAP). UMAP runs single-threaded with ``random_state=seed`` so
-    it is reproducible; its compiled code is cached in ``$NUMBA_CACHE_DIR``
-    (default ``~/.cache/aecourse/numba``), so only the first call ever compiles.
+    it is reproducible, and is imported through :func:`prepare_umap`, so its compiled
+    code is cached on disk and only the first call on a machine compiles.
     """
     z = np.asarray(z, dtype=np.float32)
     if z.ndim != 2 or z.shape[1] < 2:
@@ -52,8 +52,7 @@ def project_2d(z: np.ndarray, method: str = "pca", seed: int = 0, **kwargs: obje
 
         kwargs.setdefault("init", "pca")
         return TSNE(n_components=2, random_state=seed, **kwargs).fit_transform(z)
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "aecourse" / "numba"))
-    import umap  # imported late: it compiles code on first use
+    umap = prepare_umap(warm_up=False)  # imported late, with numba's cache and threads set up
 
     return umap.UMAP(n_components=2, random_state=seed, n_jobs=1, **kwargs).fit_transform(z)
 
