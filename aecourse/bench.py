@@ -224,18 +224,20 @@ def bench_projections(n: int = 1797, d: int = 16) -> dict[str, object]:
 
 def run_all(notebooks: list[Path], quick: bool = False) -> dict[str, object]:
     """Every benchmark; ``quick`` shrinks repeats and skips the notebooks (for tests)."""
-    repeats = 2 if quick else 5
+    repeats = 2 if quick else 7
     report: dict[str, object] = {"machine": machine()}
     report["notebooks"] = [] if quick else bench_notebooks(notebooks)
     digits = data.load_digits().x
     mnist_like = np.random.default_rng(0).random((1000 if quick else 6000, 784), dtype=np.float32)
     loops = []
+    epochs = 2 if quick else 20  # long enough that timer noise is small against the run
     for validation in (False, True):
-        loops.append(bench_loop("digits AE 64-32-2", digits, (32,), 2, repeats=repeats, validation=validation))
+        loops.append(bench_loop("digits AE 64-32-2", digits, (32,), 2, epochs=epochs, repeats=repeats,
+                                validation=validation))
     loops.append(bench_loop("784-D AE 784-128-32", mnist_like, (128,), 32, epochs=2, repeats=repeats))
     if torch.cuda.is_available():
         gpu = torch.device("cuda")
-        loops.append(bench_loop("digits AE 64-32-2", digits, (32,), 2, repeats=repeats, device=gpu))
+        loops.append(bench_loop("digits AE 64-32-2", digits, (32,), 2, epochs=epochs, repeats=repeats, device=gpu))
         loops.append(bench_loop("784-D AE 784-128-32", mnist_like, (128,), 32, epochs=2, repeats=repeats, device=gpu))
     report["loop"] = loops
     report["projections"] = bench_projections(n=300 if quick else 1797)
