@@ -154,10 +154,11 @@ def fit(
             batch = _to_device(batch, device)
             optimizer.zero_grad()
             loss = loss_fn(model, batch)
-            _check_finite(loss, epoch, step)
+            value = loss.item()  # read once: checked now, before a NaN reaches the weights
+            _check_finite(value, epoch, step)
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch[0])
+            total += value * len(batch[0])
             count += len(batch[0])
             if print_every and step % print_every == 0:
                 print(f"epoch {epoch} batch {step}: loss {total / count:.4f}")
@@ -193,10 +194,10 @@ def _epochs(epochs: int, progress: bool | None) -> Iterable[int]:
     return tqdm(range(1, epochs + 1), desc="epochs", leave=False)
 
 
-def _check_finite(loss: torch.Tensor, epoch: int, step: int) -> None:
-    if not torch.isfinite(loss):
+def _check_finite(value: float, epoch: int, step: int) -> None:
+    if not math.isfinite(value):
         raise FloatingPointError(
-            f"the loss became {loss.item()} at epoch {epoch}, batch {step}: "
+            f"the loss became {value} at epoch {epoch}, batch {step}: "
             "try a smaller learning rate, or check the inputs and the loss for log(0)"
         )
 
