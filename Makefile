@@ -1,7 +1,8 @@
 # The course's commands. `make lab` opens the course, `make test` runs every test;
 # both create the virtual environment .venv first when it is missing.
 #   make lab       start JupyterLab on the course (localhost only, token auth on)
-#   make test      unit tests, then every notebook re-run and compared by nbval
+#   make test      unit tests, every notebook re-run and compared by nbval, then the
+#                  student edition run top to bottom (its stubs must not crash)
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
@@ -43,7 +44,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
 	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
 
-.PHONY: setup lab test unit nbval execute normalize student html test-browser bench lint clean distclean
+.PHONY: setup lab test unit nbval execute normalize student student-check html test-browser bench lint clean distclean
 
 setup: $(STAMP)
 
@@ -60,7 +61,7 @@ lab: $(STAMP)
 		$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks $(AS_ROOT) $(LAB_ARGS)
 
-test: unit nbval
+test: unit nbval student-check
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -76,6 +77,11 @@ execute: normalize
 
 student: $(STAMP)
 	$(BIN)/python -m aecourse student notebooks build/student
+
+# A learner runs the student edition before filling anything in: every cell must run
+# (outputs are not compared: it has none).
+student-check: student
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env build/student
 
 html: $(STAMP)
 	$(BIN)/python -m aecourse.html_edition notebooks build/html
