@@ -13,6 +13,10 @@ Modules, each one job:
 - ``train``: the one training loop, evaluation, metrics, checkpoints (notebook 03)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``exercises``: self-checks and the student-edition builder
+
+Course tooling, not imported here (the Makefile runs it as ``python -m aecourse``):
+``notebooks`` (execute notebooks in a fresh kernel), ``html_edition`` (the offline
+web pages), ``bench`` (the timings report).
 """
 
 from . import data, exercises, losses, models, runtime, train, viz
