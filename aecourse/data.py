@@ -39,6 +39,7 @@ __all__ = [
     "save_arrays",
     "DiskDataset",
     "add_gaussian_noise",
+    "check_nonnegative",
 ]
 
 # Where MNIST-format files are published; tried in order, then the local cache is used.
@@ -362,6 +363,13 @@ class DiskDataset(Dataset):
         return x, torch.tensor(int(self._y[i]))
 
 
+def check_nonnegative(value: object, name: str) -> float:
+    """``value`` as a float if it is a finite real number >= 0, else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
 def add_gaussian_noise(
     x: torch.Tensor | np.ndarray,
     std: float,
@@ -373,8 +381,7 @@ def add_gaussian_noise(
     The noise is drawn on the CPU (from ``generator`` when given, so it is
     reproducible on any device) and moved to ``x``'s device.
     """
-    if isinstance(std, bool) or not isinstance(std, numbers.Real) or not 0 <= std < math.inf:
-        raise ValueError(f"std must be a finite number >= 0, got {std!r}")
+    check_nonnegative(std, "std")
     x = torch.as_tensor(x, dtype=torch.float32)
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
     x_noisy = x + std * noise

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import add_gaussian_noise
+from .data import add_gaussian_noise, check_nonnegative
 
 __all__ = [
     "Objective",
@@ -112,8 +112,7 @@ def denoising(
     the wrong one, L(x~, x_hat(x~)), kept to show that it teaches the model to copy
     noise. The noise comes from the objective's own generator seeded by ``seed``.
     """
-    if not isinstance(noise_std, int | float) or noise_std < 0:
-        raise ValueError(f"noise_std must be a number >= 0, got {noise_std!r}")
+    check_nonnegative(noise_std, "noise_std")
     if target not in ("clean", "noisy"):
         raise ValueError(f"target must be 'clean' or 'noisy', got {target!r}")
     if kind not in _RECON_KINDS:
@@ -140,8 +139,7 @@ def sparse(
     """
     if penalty not in ("kl", "l1"):
         raise ValueError(f"penalty must be 'kl' or 'l1', got {penalty!r}")
-    if not isinstance(weight, int | float) or weight < 0:
-        raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+    check_nonnegative(weight, "weight")
     if penalty == "kl" and not 0.0 < rho < 1.0:
         raise ValueError(f"rho must be in (0, 1), got {rho!r}")
     if kind not in _RECON_KINDS:

@@ -189,6 +189,9 @@ __all__ += [
 ]
 
 
+_umap_caching_on = False
+
+
 def prepare_umap(warm_up: bool = True) -> ModuleType:
     """Import UMAP and pay its one-time compile cost now, where the reader sees it (notebook 04).
 
@@ -223,7 +226,8 @@ def prepare_umap(warm_up: bool = True) -> ModuleType:
         raise ImportError("prepare_umap needs umap-learn: pip install umap-learn") from err
     from numba.core.dispatcher import Dispatcher
 
-    for name, module in list(sys.modules.items()):
+    global _umap_caching_on
+    for name, module in [] if _umap_caching_on else list(sys.modules.items()):
         if module is None or not (name == "umap" or name.startswith("umap.")):
             continue
         for obj in vars(module).values():
@@ -232,6 +236,7 @@ def prepare_umap(warm_up: bool = True) -> ModuleType:
                     obj.enable_caching()
                 except RuntimeError:  # no cache folder for this function: it simply compiles
                     pass
+    _umap_caching_on = True  # once per process: project_2d calls this for every UMAP fit
     if warm_up:
         x = np.random.default_rng(0).random((40, 4), dtype=np.float32)
         umap.UMAP(n_components=2, n_neighbors=5, random_state=0, n_jobs=1).fit_transform(x)

@@ -156,10 +156,12 @@ def test_denoising_objective(batch: torch.Tensor) -> None:
 
 
 def test_denoising_objective_errors() -> None:
-    with pytest.raises(ValueError, match="noise_std must be a number >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="noise_std must be a finite number >= 0, got -0.1"):
         losses.denoising(-0.1)
-    with pytest.raises(ValueError, match="noise_std must be a number >= 0"):
-        losses.denoising("0.1")  # type: ignore[arg-type]
+    for bad in ("0.1", float("nan"), True):
+        with pytest.raises(ValueError, match="noise_std must be a finite number >= 0"):
+            losses.denoising(bad)  # type: ignore[arg-type]
+    losses.denoising(np.float32(0.1))  # NumPy numbers are numbers
     with pytest.raises(ValueError, match="target must be 'clean' or 'noisy', got 'both'"):
         losses.denoising(0.1, target="both")
     with pytest.raises(ValueError, match="kind must be one of"):
@@ -182,7 +184,7 @@ def test_sparse_objective(batch: torch.Tensor) -> None:
 def test_sparse_objective_errors() -> None:
     with pytest.raises(ValueError, match="penalty must be 'kl' or 'l1', got 'l2'"):
         losses.sparse("l2", weight=1.0)
-    with pytest.raises(ValueError, match="weight must be a number >= 0, got -1"):
+    with pytest.raises(ValueError, match="weight must be a finite number >= 0, got -1"):
         losses.sparse("l1", weight=-1)
     with pytest.raises(ValueError, match="kind must be one of"):
         losses.sparse("l1", weight=1.0, kind="ce")
