@@ -6,7 +6,7 @@ thread settings happen only when a notebook calls them.
 
 Modules, each one job:
 
-- ``runtime``: seeding, device choice, versions (every setup cell)
+- ``runtime``: seeds (shifted by ``AECOURSE_SEED_OFFSET``), device choice, versions (every setup cell)
 - ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03)
 - ``models``: MLP builder, autoencoder, bottleneck network (notebooks 01, 02)
 - ``losses``: reconstruction and sparsity terms, training objectives (02, 05, 06)
@@ -33,7 +33,7 @@ from .data import (
 )
 from .losses import kl_sparsity, l1_sparsity, reconstruction_loss
 from .models import Autoencoder, BottleneckNet, mlp
-from .runtime import get_device, print_versions, set_seed
+from .runtime import generator, get_device, print_versions, rng, seed, set_seed
 from .train import History, encode, evaluate, fit, load_checkpoint, predict, save_checkpoint
 from .viz import plot_history, plot_image_rows, plot_images, plot_latent, project_2d
 
@@ -62,8 +62,11 @@ __all__ = [
     "Autoencoder",
     "BottleneckNet",
     "mlp",
+    "generator",
     "get_device",
     "print_versions",
+    "rng",
+    "seed",
     "set_seed",
     "History",
     "encode",

@@ -7,21 +7,23 @@ The offline default everywhere is scikit-learn's bundled 8x8 digits.
 from __future__ import annotations
 
 import gzip
-import math
-import numbers
 import os
 import shutil
 import struct
 import tempfile
 import urllib.request
+import zlib
 from dataclasses import dataclass
+from http.client import HTTPException
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from . import _validate
+from .runtime import seed as course_seed
 
 __all__ = [
     "ImageData",
@@ -85,10 +87,15 @@ class ImageData:
 
     def subsample(self, n: int, seed: int = 0) -> ImageData:
         """Return a stratified random subset of ``n`` samples (all of them if fewer)."""
-        if not isinstance(n, int) or n <= 0:
-            raise ValueError(f"n must be a positive int, got {n!r}")
+        n = _validate.positive_int(n, "n")
+        seed = course_seed(seed)
         if n >= len(self):
             return self
+        classes = len(np.unique(self.y))
+        if n < classes:
+            raise ValueError(f"n must be at least the number of classes ({classes}) for a stratified subset, got {n}")
+        from sklearn.model_selection import train_test_split
+
         idx, _ = train_test_split(
             np.arange(len(self)), train_size=n, stratify=self.y, random_state=seed
         )
@@ -139,10 +146,9 @@ def load_dataset(
 
 def load_idx_dataset(folder: str | Path, name: str = "mnist", download: bool = False) -> ImageData:
     """Load MNIST-format data (the four gzipped IDX files) from ``folder``."""
-    if name not in _IDX_SOURCES:
-        raise ValueError(f"name must be one of {tuple(_IDX_SOURCES)}, got {name!r}")
+    _validate.one_of(name, tuple(_IDX_SOURCES), "name")
     folder = Path(folder)
-    xs, ys = [], []
+    xs, ys, shapes = [], [], []
     for image_file, label_file in _IDX_FILES:
         for filename in (image_file, label_file):
             path = folder / filename
@@ -153,14 +159,25 @@ def load_idx_dataset(folder: str | Path, name: str = "mnist", download: bool = F
                     raise FileNotFoundError(_missing_message(name, folder, filename))
         images = read_idx(folder / image_file)
         labels = read_idx(folder / label_file)
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+        if images.ndim != 3:
+            raise ValueError(f"{folder / image_file}: expected (N, H, W) images, got shape {images.shape}")
+        if labels.ndim != 1 or len(labels) != len(images):
             raise ValueError(
-                f"{folder}: expected (N, H, W) images and (N,) labels, "
-                f"got {images.shape} and {labels.shape}"
+                f"{folder / label_file}: expected {len(images)} labels (one per image), got shape {labels.shape}"
+            )
+        n_classes = len(_CLASS_NAMES[name])
+        if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
+            raise ValueError(
+                f"{folder / label_file}: labels must be in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}"
+            )
+        shapes.append(images.shape[1:])
+        if shapes[0] != shapes[-1]:
+            raise ValueError(
+                f"{folder / image_file}: images are {shapes[-1]}, but {folder / _IDX_FILES[0][0]} has {shapes[0]}"
             )
         xs.append(images.reshape(len(images), -1).astype(np.float32) / 255.0)
         ys.append(labels.astype(np.int64))
-    height, width = images.shape[1:]
+    height, width = shapes[0]
     return ImageData(
         np.concatenate(xs), np.concatenate(ys), (height, width), _CLASS_NAMES[name], name
     )
@@ -188,7 +205,7 @@ def _download(name: str, filename: str, path: Path) -> None:
                     shutil.copyfileobj(response, out)
             os.replace(tmp, path)
             return
-        except OSError as err:  # URLError, timeouts and HTTP errors are all OSErrors
+        except (OSError, HTTPException) as err:  # URLError, timeouts, HTTP errors, a transfer cut short
             errors.append(f"{base}: {err}")
         finally:  # a transfer cut off half-way leaves no .part file behind
             if tmp is not None and os.path.exists(tmp):
@@ -199,17 +216,30 @@ def _download(name: str, filename: str, path: Path) -> None:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (gzipped if its name ends in ``.gz``) into a NumPy array."""
+    """Read an IDX file (gzipped if its name ends in ``.gz``) into a NumPy array.
+
+    A file that is not gzip, a gzip stream cut short, a bad magic number, a short
+    header or a body of the wrong size each raise a ValueError that names the file.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"path {path} does not exist")
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                data = f.read()
+        else:
+            data = path.read_bytes()
+    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError; a cut stream an EOFError
+        raise ValueError(
+            f"{path} could not be read as a gzip file ({type(err).__name__}: {err}); delete it and get it again"
+        ) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
     dtype = np.dtype(_IDX_DTYPES[data[2]])
     ndim = data[3]
+    if ndim == 0 or len(data) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: the IDX header is cut short ({len(data)} bytes for {ndim} dimensions)")
     shape = struct.unpack(f">{ndim}i", data[4 : 4 + 4 * ndim])
     body = data[4 + 4 * ndim :]
     expected = int(np.prod(shape)) * dtype.itemsize
@@ -245,14 +275,28 @@ def split_data(
         x: (N, ...) inputs.
         y: (N,) labels (class labels when ``stratify`` is true).
         ratios: three positive fractions summing to 1, e.g. ``(0.6, 0.2, 0.2)``.
-        seed: makes the split reproducible.
+        seed: makes the split reproducible (shifted by ``AECOURSE_SEED_OFFSET``).
         stratify: keep each class's share the same in every part.
     """
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    if len(ratios) != 3 or min(ratios) <= 0 or abs(sum(ratios) - 1) > 1e-6:
+    try:
+        values = [float(r) for r in ratios]
+    except (TypeError, ValueError):
+        raise ValueError(f"ratios must be three positive numbers summing to 1, got {ratios!r}") from None
+    if len(values) != 3 or not all(0 < r < 1 for r in values) or abs(sum(values) - 1) > 1e-6:
         raise ValueError(f"ratios must be three positive numbers summing to 1, got {ratios!r}")
-    train_r, val_r, test_r = ratios
+    seed = course_seed(seed)
+    train_r, val_r, test_r = values
+    n_classes = len(np.unique(y)) if stratify else 1
+    smallest = min(values) * len(x)
+    if stratify and smallest < n_classes:
+        raise ValueError(
+            f"ratios {ratios!r} give a part of about {smallest:.0f} samples, fewer than the {n_classes} classes "
+            "that stratify needs in every part: use more data, larger ratios or stratify=False"
+        )
+    from sklearn.model_selection import train_test_split
+
     idx = np.arange(len(x))
     idx_train, idx_rest = train_test_split(
         idx, train_size=train_r, stratify=y if stratify else None, random_state=seed
@@ -275,21 +319,23 @@ def make_loader(
     """A DataLoader over in-memory arrays; each batch is a tuple of tensors.
 
     Integer arrays become int64 tensors (labels) and the rest float32. With
-    ``shuffle``, the order comes from a generator seeded by ``seed``; either way the
-    loader neither depends on nor disturbs torch's global random state. The generator
-    advances with each pass, so a reused shuffled loader gives a new order each epoch
-    (as training wants); to give two models the same batches, make a loader for each.
+    ``shuffle``, the order comes from a generator seeded by ``seed`` (shifted by
+    ``AECOURSE_SEED_OFFSET``); either way the loader neither depends on nor disturbs
+    torch's global random state. The generator advances with each pass, so a reused
+    shuffled loader gives a new order each epoch (as training wants); to give two
+    models the same batches, make a loader for each.
     """
     if not arrays:
         raise ValueError("make_loader needs at least one array")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    tensors = [_as_tensor(a) for a in arrays]
+    batch_size = _validate.positive_int(batch_size, "batch_size")
+    tensors = [_as_tensor(a, f"arrays[{i}]") for i, a in enumerate(arrays)]
+    if any(t.ndim == 0 for t in tensors):
+        raise ValueError("make_loader's arrays must have one row per sample, got a 0-d array")
     if any(len(t) != len(tensors[0]) for t in tensors):
         raise ValueError(f"arrays must have equal lengths, got {[len(t) for t in tensors]}")
     # A generator of its own even without shuffling: iterating a DataLoader draws a
     # seed from its generator, and from torch's global one if it has none.
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(course_seed(seed))
     return DataLoader(
         TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator
     )
@@ -311,24 +357,54 @@ def make_loaders(
     return loaders
 
 
-def _as_tensor(a: np.ndarray | torch.Tensor) -> torch.Tensor:
-    t = torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a
+def _as_tensor(a: np.ndarray | torch.Tensor, name: str = "array") -> torch.Tensor:
+    try:
+        t = torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise TypeError(f"{name} must be a NumPy array or tensor of numbers, got {type(a).__name__} ({err})") from None
     if t.dtype.is_floating_point:
         return t.float()
     if t.dtype == torch.bool:
-        raise ValueError("boolean arrays are not supported; convert them to int or float")
+        raise ValueError(f"{name}: boolean arrays are not supported; convert them to int or float")
+    if t.dtype.is_complex:
+        raise ValueError(f"{name}: complex arrays are not supported")
     return t.long()
 
 
 def save_arrays(folder: str | Path, x: np.ndarray, y: np.ndarray | None = None) -> Path:
-    """Write ``x`` (and ``y``) as ``.npy`` files in ``folder`` for :class:`DiskDataset`."""
+    """Write ``x`` (and ``y``) as ``.npy`` files in ``folder`` for :class:`DiskDataset`.
+
+    Both files are written to temporary names first and renamed only when both are
+    complete, so a failed call leaves the folder as it was; without ``y``, an old
+    ``y.npy`` is removed, so old labels never sit beside new images.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    np.save(folder / "x.npy", np.ascontiguousarray(x, dtype=np.float32))
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.ndim < 1:
+        raise ValueError("x must have one row per sample, got a 0-d array")
     if y is not None:
+        y = np.asarray(y)
         if len(y) != len(x):
             raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-        np.save(folder / "y.npy", np.asarray(y, dtype=np.int64))
+        y = y.astype(np.int64)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for name, array in (("x", x), ("y", y)):
+            if array is None:
+                continue
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".npy")
+            written.append((tmp, folder / f"{name}.npy"))
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, array)
+        if y is None and (folder / "y.npy").exists():
+            os.remove(folder / "y.npy")
+        for tmp, final in written:
+            os.replace(tmp, final)
+    finally:
+        for tmp, _ in written:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return folder
 
 
@@ -347,10 +423,18 @@ class DiskDataset(Dataset):
         self._has_y = (self.folder / "y.npy").exists()
         self._x: np.ndarray | None = None  # opened lazily: each worker opens its own map
         self._y: np.ndarray | None = None
-        self._len = int(np.load(self.folder / "x.npy", mmap_mode="r").shape[0])
+        self._len = _rows(self.folder / "x.npy")
+        if self._has_y and _rows(self.folder / "y.npy") != self._len:
+            raise ValueError(
+                f"{self.folder}: x.npy has {self._len} rows but y.npy has {_rows(self.folder / 'y.npy')}"
+            )
 
     def __len__(self) -> int:
         return self._len
+
+    def __getstate__(self) -> dict:
+        # a DataLoader worker gets the folder, not the arrays: it opens its own map
+        return {**self.__dict__, "_x": None, "_y": None}
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, ...]:
         if self._x is None:
@@ -363,11 +447,19 @@ class DiskDataset(Dataset):
         return x, torch.tensor(int(self._y[i]))
 
 
+def _rows(path: Path) -> int:
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{path} is not a readable .npy file ({err})") from None
+    if array.ndim < 1:
+        raise ValueError(f"{path} holds a 0-d array, not one row per sample")
+    return int(array.shape[0])
+
+
 def check_nonnegative(value: object, name: str) -> float:
     """``value`` as a float if it is a finite real number >= 0, else a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return _validate.nonnegative_float(value, name)
 
 
 def add_gaussian_noise(

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ._validate import positive_int
+
 __all__ = ["ACTIVATIONS", "activation", "mlp", "Autoencoder", "BottleneckNet"]
 
 ACTIVATIONS = {
@@ -33,16 +35,12 @@ def activation(name: str | None, argument: str = "activation") -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-def _check_dim(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
 def mlp(
     sizes: Sequence[int],
     activation_name: str | None = "relu",
     output_activation: str | None = None,
+    *,
+    _names: tuple[str, str] = ("activation_name", "output_activation"),
 ) -> nn.Sequential:
     """A stack of Linear layers: ``sizes=[64, 32, 2]`` gives 64 -> 32 -> 2.
 
@@ -52,10 +50,9 @@ def mlp(
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least two entries (input, output), got {sizes!r}")
-    for i, size in enumerate(sizes):
-        _check_dim(size, f"sizes[{i}]")
-    activation(activation_name, "activation_name")  # validate the names early
-    activation(output_activation, "output_activation")
+    sizes = [positive_int(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
+    activation(activation_name, _names[0])  # validate the names early, as the caller spelled them
+    activation(output_activation, _names[1])
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(n_in, n_out))
@@ -91,12 +88,13 @@ class Autoencoder(nn.Module):
         output_activation: str | None = "sigmoid",
     ) -> None:
         super().__init__()
-        _check_dim(input_dim, "input_dim")
-        _check_dim(latent_dim, "latent_dim")
-        hidden = tuple(_check_dim(h, "hidden") for h in hidden)
+        input_dim, latent_dim = positive_int(input_dim, "input_dim"), positive_int(latent_dim, "latent_dim")
+        hidden = _hidden_sizes(hidden)
         self.input_dim, self.latent_dim = input_dim, latent_dim
-        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
-        self.decoder = mlp([latent_dim, *reversed(hidden), input_dim], activation, output_activation)
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation,
+                           _names=("activation", "latent_activation"))
+        self.decoder = mlp([latent_dim, *reversed(hidden), input_dim], activation, output_activation,
+                           _names=("activation", "output_activation"))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, latent_dim)."""
@@ -131,14 +129,15 @@ class BottleneckNet(nn.Module):
         latent_activation: str | None = None,
     ) -> None:
         super().__init__()
-        _check_dim(input_dim, "input_dim")
-        _check_dim(latent_dim, "latent_dim")
-        _check_dim(output_dim, "output_dim")
-        hidden = tuple(_check_dim(h, "hidden") for h in hidden)
+        input_dim, latent_dim = positive_int(input_dim, "input_dim"), positive_int(latent_dim, "latent_dim")
+        output_dim = positive_int(output_dim, "output_dim")
+        hidden = _hidden_sizes(hidden)
         self.input_dim, self.latent_dim = input_dim, latent_dim
-        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation,
+                           _names=("activation", "latent_activation"))
         # the head after the bottleneck: hidden layers mirror the encoder's, no output activation
-        self.head = mlp([latent_dim, *reversed(hidden), output_dim], activation, None)
+        self.head = mlp([latent_dim, *reversed(hidden), output_dim], activation, None,
+                        _names=("activation", "output_activation"))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, latent_dim)."""
@@ -148,6 +147,12 @@ class BottleneckNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, output_dim)."""
         return self.head(self.encode(x))
+
+
+def _hidden_sizes(hidden: object) -> tuple[int, ...]:
+    if isinstance(hidden, (int, str)) or not isinstance(hidden, Sequence):
+        raise ValueError(f"hidden must be a sequence of layer sizes such as (32,), got {hidden!r}")
+    return tuple(positive_int(h, f"hidden[{i}]") for i, h in enumerate(hidden))
 
 
 def _check_input(t: torch.Tensor, dim: int, name: str) -> None:

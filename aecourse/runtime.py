@@ -1,6 +1,16 @@
 """Seeding, device choice and version reporting: the setup cell of every notebook.
 
 Introduced in notebook 00 (course tour); used by every notebook after it.
+
+Seeds: every seed the course uses goes through :func:`seed`, which adds the integer
+in the environment variable ``AECOURSE_SEED_OFFSET`` (0 when unset). Setting it
+re-seeds the whole course at once, so ``make test-seeds`` can check that every claim
+holds for other seeds, not only for the one the stored outputs were made with.
+
+Device: :func:`get_device` picks the course's device once; :func:`aecourse.fit` moves
+the model there, and every evaluation helper runs on the model's device, moving each
+batch to it. A notebook's hand-written code does the same: ``model.to(device)`` right
+after building a model, ``x.to(device)`` for every batch.
 """
 
 from __future__ import annotations
@@ -13,18 +23,51 @@ from importlib import metadata
 import numpy as np
 import torch
 
-__all__ = ["set_seed", "get_device", "versions", "print_versions"]
+from ._validate import integer
 
-_DEVICES = ("auto", "cpu", "cuda", "mps")
+__all__ = [
+    "seed", "seed_offset", "generator", "rng", "set_seed", "get_device", "resolve_device", "versions", "print_versions",
+]
+
+# "meta" holds shapes but no numbers: the tests run notebooks on it to catch a model or
+# batch left on the CPU (mixing devices fails there as it would on a GPU).
+_DEVICES = ("auto", "cpu", "cuda", "mps", "meta")
+SEED_OFFSET_VARIABLE = "AECOURSE_SEED_OFFSET"
 
 
-def set_seed(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's random generators (CPU and CUDA)."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)  # also seeds every CUDA device
+def seed_offset() -> int:
+    """The integer in ``AECOURSE_SEED_OFFSET`` (0 when unset), added to every seed."""
+    raw = os.environ.get(SEED_OFFSET_VARIABLE, "").strip() or "0"
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise ValueError(f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {raw!r}") from None
+    if offset < 0:
+        raise ValueError(f"{SEED_OFFSET_VARIABLE} must be a non-negative integer, got {raw!r}")
+    return offset
+
+
+def seed(base: int, name: str = "seed") -> int:
+    """The course's seed ``base`` shifted by ``AECOURSE_SEED_OFFSET``: ``base`` itself by default."""
+    return integer(base, name) + seed_offset()
+
+
+def generator(base: int = 0) -> torch.Generator:
+    """A torch CPU generator seeded with :func:`seed` of ``base`` (noise, random inputs)."""
+    return torch.Generator().manual_seed(seed(base))
+
+
+def rng(base: int = 0) -> np.random.Generator:
+    """A NumPy generator seeded with :func:`seed` of ``base``."""
+    return np.random.default_rng(seed(base))
+
+
+def set_seed(base: int) -> None:
+    """Seed Python's, NumPy's and PyTorch's global generators (CPU and CUDA) with :func:`seed`."""
+    value = seed(base)
+    random.seed(value)
+    np.random.seed(value)
+    torch.manual_seed(value)  # also seeds every CUDA device
 
 
 def get_device(prefer: str = "auto") -> torch.device:
@@ -56,6 +99,20 @@ def get_device(prefer: str = "auto") -> torch.device:
     if prefer == "mps" and not torch.backends.mps.is_available():
         raise RuntimeError("prefer='mps' but Apple MPS is not available")
     return torch.device(prefer)
+
+
+def resolve_device(device: torch.device | str | None, name: str = "device") -> torch.device:
+    """``device`` as a ``torch.device``; ``None`` means the course's device, :func:`get_device`."""
+    if device is None:
+        return get_device()
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"{name} must be a torch.device, a string such as 'cpu' or 'cuda', or None, got {device!r}")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"{name} must name a device such as 'cpu', 'cuda' or 'mps', got {device!r}") from None
 
 
 def versions() -> dict[str, str]:

@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 from torch import nn
 from torch.utils.data import DataLoader
 
+from . import _validate
 from .losses import Objective
+from .runtime import resolve_device
 
 __all__ = [
     "History",
@@ -73,7 +74,11 @@ class History:
             self.records.setdefault(key, []).append(value)
 
 
-def _to_device(batch: Sequence[torch.Tensor], device: torch.device) -> list[torch.Tensor]:
+def _to_device(batch: Sequence[torch.Tensor] | torch.Tensor, device: torch.device) -> list[torch.Tensor]:
+    if isinstance(batch, torch.Tensor):  # a DataLoader over a bare tensor yields tensors, not tuples
+        batch = (batch,)
+    if not isinstance(batch, (tuple, list)) or not all(isinstance(t, torch.Tensor) for t in batch):
+        raise TypeError(f"batches must be tensors or tuples of tensors, got {type(batch).__name__}")
     return [t.to(device) for t in batch]
 
 
@@ -116,7 +121,9 @@ def fit(
         mode: ``"min"`` or ``"max"``: whether a smaller or larger ``monitor`` is better.
         checkpoint: file to write the best weights to (atomically).
         restore_best: load the best weights into ``model`` before returning.
-        device: defaults to the device of the model's parameters.
+        device: where to train; ``None`` means the course's device,
+            :func:`aecourse.get_device` (``AECOURSE_DEVICE`` or the best available).
+            The model is moved there, and so is every batch.
         print_every: print the running training loss every this many batches (0: never).
         progress: show a tqdm progress bar; ``None`` shows it unless the environment
             variable ``CI`` or ``AECOURSE_NO_PROGRESS`` is set.
@@ -124,21 +131,28 @@ def fit(
     Returns:
         A :class:`History` with ``train_loss`` (mean over samples), ``val_loss``,
         ``val_<metric>`` per epoch, and the best epoch.
+
+    Raises:
+        FloatingPointError: a training loss, the validation loss or the monitored
+            value became NaN or infinite (the message names the epoch).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs <= 0:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
-    if not isinstance(print_every, int) or print_every < 0:
-        raise ValueError(f"print_every must be an int >= 0, got {print_every!r}")
+    epochs = _validate.positive_int(epochs, "epochs")
+    _validate.one_of(mode, ("min", "max"), "mode")
+    print_every = _validate.integer(print_every, "print_every")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be an objective loss_fn(model, batch), got {type(loss_fn).__name__}")
     metrics = dict(metrics or {})
+    if "loss" in metrics:
+        raise ValueError("metrics must not be named 'loss': val_loss is already the validation loss")
     if val_loader is None and monitor == "val_loss":
         monitor = "train_loss"
     has_val = val_loader is not None  # not bool(val_loader): a streamed loader has no len()
     known = {"train_loss"} | ({"val_loss"} | {f"val_{m}" for m in metrics} if has_val else set())
     if monitor not in known:
         raise ValueError(f"monitor must be one of {sorted(known)}, got {monitor!r}")
-    device = torch.device(device) if device is not None else _model_device(model)
+    device = resolve_device(device)
     model.to(device)
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -153,15 +167,17 @@ def fit(
         for step, batch in enumerate(train_loader, start=1):
             batch = _to_device(batch, device)
             optimizer.zero_grad()
-            loss = loss_fn(model, batch)
+            loss = _scalar(loss_fn(model, batch))
             value = loss.item()  # read once: checked now, before a NaN reaches the weights
-            _check_finite(value, epoch, step)
+            _check_finite(value, f"the loss became {value} at epoch {epoch}, batch {step}")
             loss.backward()
             optimizer.step()
             total += value * len(batch[0])
             count += len(batch[0])
             if print_every and step % print_every == 0:
                 print(f"epoch {epoch} batch {step}: loss {total / count:.4f}")
+        if count == 0:
+            raise ValueError(f"train_loader gave no batches in epoch {epoch}: is it empty (drop_last on few samples)?")
         record = {"train_loss": total / count}
 
         # validate: loss and metrics on another loader, no gradients
@@ -171,8 +187,10 @@ def fit(
                 record[f"val_{name}"] = float(metric(model, val_loader, device))
         history.append(**record)
 
-        # keep the best weights seen so far
+        # keep the best weights seen so far (a NaN would silently never be beaten)
         value = record[monitor]
+        for key, v in record.items():
+            _check_finite(v, f"{key} became {v} at epoch {epoch}: check the validation data and the metric")
         if best_state is None or sign * value < sign * history.best_value:
             history.best_epoch, history.best_value = epoch, value
             best_state = copy.deepcopy(model.state_dict())
@@ -194,12 +212,18 @@ def _epochs(epochs: int, progress: bool | None) -> Iterable[int]:
     return tqdm(range(1, epochs + 1), desc="epochs", leave=False)
 
 
-def _check_finite(value: float, epoch: int, step: int) -> None:
+def _check_finite(value: float, problem: str) -> None:
     if not math.isfinite(value):
         raise FloatingPointError(
-            f"the loss became {value} at epoch {epoch}, batch {step}: "
-            "try a smaller learning rate, or check the inputs and the loss for log(0)"
+            f"{problem}; try a smaller learning rate, or check the inputs and the loss for log(0) or NaN"
         )
+
+
+def _scalar(loss: object) -> torch.Tensor:
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"loss_fn must return a scalar tensor (reduce it with .mean()), got {shape}")
+    return loss.reshape(())
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -211,14 +235,22 @@ def _model_device(model: nn.Module) -> torch.device:
 def evaluate(
     model: nn.Module, loss_fn: Objective, loader: DataLoader, device: torch.device | str | None = None
 ) -> float:
-    """Mean of ``loss_fn`` over every sample in ``loader``, in eval mode, without gradients."""
-    device = torch.device(device) if device is not None else _model_device(model)
+    """Mean of ``loss_fn`` over every sample in ``loader``, in eval mode, without gradients.
+
+    Runs on ``device`` if given, else on the model's device; the model's train/eval
+    mode is restored afterwards.
+    """
+    device = resolve_device(device) if device is not None else _model_device(model)
+    was_training = model.training
     model.eval()
     total, count = 0.0, 0
-    for batch in loader:
-        batch = _to_device(batch, device)
-        total += loss_fn(model, batch).item() * len(batch[0])
-        count += len(batch[0])
+    try:
+        for batch in loader:
+            batch = _to_device(batch, device)
+            total += _scalar(loss_fn(model, batch)).item() * len(batch[0])
+            count += len(batch[0])
+    finally:
+        model.train(was_training)
     if count == 0:
         raise ValueError("loader is empty")
     return total / count
@@ -258,31 +290,59 @@ def _run_batches(
     device: torch.device | str | None,
     fn: Callable[[torch.Tensor], torch.Tensor] | None,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """One eval-mode pass: (outputs of fn(x), labels or None, inputs x), all stacked."""
-    device = torch.device(device) if device is not None else _model_device(model)
+    """One eval-mode pass: (outputs of fn(x), labels or None, inputs x), all stacked.
+
+    Runs on ``device`` if given, else on the model's device; restores the model's mode.
+    """
+    device = resolve_device(device) if device is not None else _model_device(model)
     fn = fn if fn is not None else model
+    was_training = model.training
     model.eval()
     outputs, labels, inputs = [], [], []
-    for batch in loader:
-        outputs.append(fn(batch[0].to(device)).cpu())
-        inputs.append(batch[0])
-        if len(batch) > 1:
-            labels.append(batch[1])
+    try:
+        for batch in loader:
+            batch = _to_device(batch, device)
+            outputs.append(fn(batch[0]).cpu())
+            inputs.append(batch[0].cpu())
+            if len(batch) > 1:
+                labels.append(batch[1].cpu())
+    finally:
+        model.train(was_training)
     if not outputs:
         raise ValueError("loader is empty")
     stacked_labels = torch.cat(labels).numpy() if labels else None
     return torch.cat(outputs).numpy(), stacked_labels, torch.cat(inputs).numpy()
 
 
-def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Share of samples whose arg-max logit is the label."""
+def _logits_and_labels(model: nn.Module, loader: DataLoader, device: torch.device | None) -> tuple:
     logits, y = predict(model, loader, device)
-    return float((logits.argmax(axis=1) == y).mean())
+    if logits.ndim != 2 or y.ndim != 1 or len(y) != len(logits):
+        raise ValueError(f"expected logits (N, C) and labels (N,), got {logits.shape} and {y.shape}")
+    return logits, y
+
+
+def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
+    """Share of samples whose predicted class is the label (one logit: class 1 when it is > 0)."""
+    logits, y = _logits_and_labels(model, loader, device)
+    predicted = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(axis=1)
+    return float((predicted == y).mean())
 
 
 def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Area under the ROC curve, one class against the rest, averaged over classes."""
-    logits, y = predict(model, loader, device)
+    """Area under the ROC curve, one class against the rest, averaged over classes.
+
+    A one-logit model is read as binary (the logit scores class 1). Every class must
+    appear in the labels: the AUROC of a missing class is undefined.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    logits, y = _logits_and_labels(model, loader, device)
+    n_classes = max(logits.shape[1], 2)
+    missing = sorted(set(range(n_classes)) - set(np.unique(y).tolist()))
+    if missing:
+        raise ValueError(f"auroc needs every class in the labels; classes {missing} are missing from this loader")
+    if logits.shape[1] == 1:
+        return float(roc_auc_score(y, logits[:, 0]))
     probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
     if probs.shape[1] == 2:
         return float(roc_auc_score(y, probs[:, 1]))
@@ -301,14 +361,30 @@ def rmse(model: nn.Module, loader: DataLoader, device: torch.device | None = Non
     return float(np.sqrt(((pred.reshape(-1) - y) ** 2).mean()))
 
 
-def save_checkpoint(model: nn.Module, path: str | Path, **info: float | int) -> Path:
-    """Write ``{"model": state_dict, **info}`` to ``path`` atomically (temp file, then rename)."""
+def save_checkpoint(model: nn.Module, path: str | Path, /, **info: float | int) -> Path:
+    """Write ``{"model": state_dict, **info}`` to ``path`` atomically (temp file, then rename).
+
+    ``info`` holds plain numbers (NumPy and tensor scalars are converted), so the file
+    loads back with ``weights_only=True``.
+    """
     path = Path(path)
+    if "model" in info:
+        raise ValueError("info must not be named 'model': that key holds the weights")
+    clean = {}
+    for key, value in info.items():
+        if isinstance(value, np.generic) or (isinstance(value, torch.Tensor) and value.numel() == 1):
+            value = value.item()
+        if not isinstance(value, (bool, int, float, str)):
+            raise TypeError(f"info[{key!r}] must be a number or a string, got {type(value).__name__}")
+        clean[key] = value
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
     try:
-        torch.save({"model": model.state_dict(), **info}, tmp)
+        with os.fdopen(fd, "wb") as f:
+            torch.save({"model": model.state_dict(), **clean}, f)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes it visible
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)  # a reader never sees a half-written file
     finally:
         if os.path.exists(tmp):
@@ -316,7 +392,7 @@ def save_checkpoint(model: nn.Module, path: str | Path, **info: float | int) -> 
     return path
 
 
-def load_checkpoint(model: nn.Module, path: str | Path) -> dict:
+def load_checkpoint(model: nn.Module, path: str | Path, /) -> dict:
     """Load weights saved by :func:`save_checkpoint` into ``model`` (``weights_only=True``).
 
     Returns the checkpoint's other entries (epoch, monitored value).
@@ -324,8 +400,14 @@ def load_checkpoint(model: nn.Module, path: str | Path) -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"path {path} does not exist")
-    state = torch.load(path, map_location=_model_device(model), weights_only=True)
-    if not isinstance(state, dict) or "model" not in state:
+    try:
+        state = torch.load(path, map_location=_model_device(model), weights_only=True)
+    except Exception as err:  # truncated zip, garbage bytes, a pickle with foreign objects
+        raise ValueError(f"{path} is not a readable checkpoint ({type(err).__name__}: {str(err)[:200]})") from None
+    if not isinstance(state, dict) or not isinstance(state.get("model"), dict):
         raise ValueError(f"{path} is not a checkpoint written by save_checkpoint")
-    model.load_state_dict(state.pop("model"))
+    try:
+        model.load_state_dict(state.pop("model"))
+    except RuntimeError as err:
+        raise ValueError(f"{path} holds weights of another model: {str(err)[:300]}") from None
     return state

@@ -16,6 +16,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ._validate import integer, positive_int
+from .runtime import seed as course_seed
 from .train import History
 
 __all__ = [
@@ -43,6 +45,7 @@ def project_2d(z: np.ndarray, method: str = "pca", seed: int = 0, **kwargs: obje
         raise ValueError(f"z must have shape (N, latent_dim) with latent_dim >= 2, got {z.shape}")
     if method not in PROJECTIONS:
         raise ValueError(f"method must be one of {PROJECTIONS}, got {method!r}")
+    seed = course_seed(seed)
     if method == "pca":
         from sklearn.decomposition import PCA
 
@@ -76,8 +79,8 @@ def plot_latent(
     z = np.asarray(z)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (N, latent_dim), got {z.shape}")
-    if y is not None and len(y) != len(z):
-        raise ValueError(f"y must have one label per code, got {len(y)} labels for {len(z)} codes")
+    if y is not None:
+        y = _labels(y, len(z), class_names)
     if z.shape[1] != 2 or method is not None:
         z = project_2d(z, method or "pca", seed=seed)
     ax = ax if ax is not None else plt.subplots(figsize=(4, 4))[1]
@@ -96,6 +99,29 @@ def plot_latent(
     return ax
 
 
+def _labels(y: object, n: int, class_names: Sequence[str] | None) -> np.ndarray:
+    """``y`` as integer class labels, one per code, each with a name if names are given."""
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"y must have one label per code, got shape {y.shape} for {n} codes")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must hold integer class labels, got dtype {y.dtype} (use y.astype(int) for classes)")
+    if len(y) and y.min() < 0:
+        raise ValueError(f"y must hold class labels >= 0, got {y.min()}")
+    if class_names is not None and len(y) and y.max() >= len(class_names):
+        raise ValueError(f"class_names has {len(class_names)} names, but y has label {y.max()}")
+    return y
+
+
+def _check_shape(image_shape: object) -> tuple[int, int]:
+    if (
+        not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in image_shape)
+    ):
+        raise ValueError(f"image_shape must be (height, width) of positive ints, got {image_shape!r}")
+    return int(image_shape[0]), int(image_shape[1])
+
+
 def plot_images(
     x: np.ndarray,
     image_shape: tuple[int, int],
@@ -104,9 +130,13 @@ def plot_images(
     scale: float = 0.9,
 ) -> Figure:
     """Draw flattened images (N, H*W) in a grid of ``ncols`` columns."""
+    image_shape = _check_shape(image_shape)
+    ncols = positive_int(ncols, "ncols")
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != image_shape[0] * image_shape[1]:
         raise ValueError(f"x must have shape (N, {image_shape[0] * image_shape[1]}), got {x.shape}")
+    if titles is not None and len(titles) != len(x):
+        raise ValueError(f"titles must have one entry per image, got {len(titles)} titles for {len(x)} images")
     nrows = int(np.ceil(len(x) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
@@ -123,8 +153,10 @@ def plot_image_rows(
     rows: Mapping[str, np.ndarray], image_shape: tuple[int, int], n: int = 10, scale: float = 0.9
 ) -> Figure:
     """Draw several image sets as labelled rows, e.g. ``{"input": x, "reconstruction": x_hat}``."""
-    if not rows:
-        raise ValueError("rows must hold at least one image set")
+    if not isinstance(rows, Mapping) or not rows:
+        raise ValueError("rows must be a dict of at least one image set, e.g. {'input': x, 'reconstruction': x_hat}")
+    image_shape = _check_shape(image_shape)
+    n = positive_int(n, "n")
     fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + 0.3), squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         images = np.asarray(images)
@@ -259,7 +291,7 @@ def neighbour_overlap(z: np.ndarray, emb: np.ndarray, k: int = 10) -> float:
     z, emb = np.asarray(z, dtype=np.float64), np.asarray(emb, dtype=np.float64)
     if z.ndim != 2 or emb.ndim != 2 or len(z) != len(emb):
         raise ValueError(f"z and emb must be 2-D with the same number of rows, got {z.shape} and {emb.shape}")
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < len(z):
+    if integer(k, "k") < 1 or k >= len(z):
         raise ValueError(f"k must be an int in [1, {len(z) - 1}], got {k!r}")
     sets = []
     for points in (z, emb):
@@ -350,8 +382,7 @@ def plot_projections(
     """
     if not embeddings:
         raise ValueError("embeddings must hold at least one (N, 2) array")
-    if not isinstance(ncols, int) or ncols <= 0:
-        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    ncols = positive_int(ncols, "ncols")
     for title, emb in embeddings.items():
         emb = np.asarray(emb)
         if emb.ndim != 2 or emb.shape[1] != 2:
@@ -476,8 +507,16 @@ def _decode_fn(decoder: object) -> Callable[[np.ndarray], np.ndarray]:
     device = params[0].device if params else torch.device("cpu")
 
     def run(z: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            out = fn(torch.as_tensor(np.asarray(z, dtype=np.float32), device=device))
+        module = decoder if isinstance(decoder, torch.nn.Module) else None
+        was_training = module.training if module is not None else False
+        if module is not None:
+            module.eval()  # dropout off: the same code always decodes to the same image
+        try:
+            with torch.no_grad():
+                out = fn(torch.as_tensor(np.asarray(z, dtype=np.float32), device=device))
+        finally:
+            if module is not None:
+                module.train(was_training)
         return out.cpu().numpy() if isinstance(out, torch.Tensor) else np.asarray(out)
 
     return run
@@ -505,8 +544,7 @@ def decode_grid(
         ``z2 = linspace(z2_max, z2_min, n)[i]`` (z2 grows upwards, as in a plot).
     """
     z1_min, z1_max, z2_min, z2_max = _check_extent(extent)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    n = integer(n, "n", minimum=2)
     h, w = image_shape
     z1 = np.linspace(z1_min, z1_max, n)
     z2 = np.linspace(z2_max, z2_min, n)  # top row first
@@ -534,8 +572,7 @@ def plot_decoded_grid(
     pixels, so that tiles are told apart and stay centred on their codes.
     """
     z1_min, z1_max, z2_min, z2_max = _check_extent(extent)
-    if isinstance(gap, bool) or not isinstance(gap, int) or gap < 0:
-        raise ValueError(f"gap must be a non-negative int, got {gap!r}")
+    gap = integer(gap, "gap")
     h, w = image_shape
     tiles = decode_grid(decoder, extent, image_shape, n).reshape(n, h, n, w)
     padded = np.pad(tiles, ((0, 0), (gap, gap), (0, 0), (gap, gap)), constant_values=np.nan)
@@ -585,8 +622,7 @@ def decoder_explorer(
     import ipywidgets as widgets
 
     z1_min, z1_max, z2_min, z2_max = _check_extent(extent)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    steps = integer(steps, "steps", minimum=2)
     if z is not None and (np.ndim(z) != 2 or np.shape(z)[1] != 2):
         raise ValueError(f"z must have shape (N, 2), got {np.shape(z)}")
     decode = _decode_fn(decoder)

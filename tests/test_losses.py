@@ -162,7 +162,7 @@ def test_denoising_objective_errors() -> None:
         with pytest.raises(ValueError, match="noise_std must be a finite number >= 0"):
             losses.denoising(bad)  # type: ignore[arg-type]
     losses.denoising(np.float32(0.1))  # NumPy numbers are numbers
-    with pytest.raises(ValueError, match="target must be 'clean' or 'noisy', got 'both'"):
+    with pytest.raises(ValueError, match=r"target must be one of \('clean', 'noisy'\), got 'both'"):
         losses.denoising(0.1, target="both")
     with pytest.raises(ValueError, match="kind must be one of"):
         losses.denoising(0.1, kind="l1")
@@ -182,7 +182,7 @@ def test_sparse_objective(batch: torch.Tensor) -> None:
 
 
 def test_sparse_objective_errors() -> None:
-    with pytest.raises(ValueError, match="penalty must be 'kl' or 'l1', got 'l2'"):
+    with pytest.raises(ValueError, match=r"penalty must be one of \('kl', 'l1'\), got 'l2'"):
         losses.sparse("l2", weight=1.0)
     with pytest.raises(ValueError, match="weight must be a finite number >= 0, got -1"):
         losses.sparse("l1", weight=-1)

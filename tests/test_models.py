@@ -101,9 +101,9 @@ def test_autoencoder_rejects_bad_latent_dim(bad: object) -> None:
 def test_autoencoder_argument_errors() -> None:
     with pytest.raises(ValueError, match="input_dim must be a positive int"):
         ae.Autoencoder(0, 2)
-    with pytest.raises(ValueError, match="hidden must be a positive int, got -4"):
+    with pytest.raises(ValueError, match=r"hidden\[1\] must be a positive int, got -4"):
         ae.Autoencoder(64, 2, hidden=(32, -4))
-    with pytest.raises(ValueError, match="activation_name must be one of"):
+    with pytest.raises(ValueError, match="activation must be one of"):
         ae.Autoencoder(64, 2, activation="swishy")
     with pytest.raises(ValueError, match="output_activation must be one of"):
         ae.Autoencoder(64, 2, latent_activation="sigmoid", output_activation="softmax")

@@ -7,7 +7,6 @@ trained with MSE finds PCA's subspace; one batch can be overfitted.
 from __future__ import annotations
 
 import copy
-import pickle
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,9 +176,9 @@ def test_fit_argument_errors(small: ae.Split) -> None:
     for epochs in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="epochs must be a positive int"):
             ae.fit(model, loss_fn, loaders["train"], epochs=epochs)
-    with pytest.raises(ValueError, match="mode must be 'min' or 'max', got 'best'"):
+    with pytest.raises(ValueError, match=r"mode must be one of \('min', 'max'\), got 'best'"):
         ae.fit(model, loss_fn, loaders["train"], epochs=1, mode="best")
-    with pytest.raises(ValueError, match="print_every must be an int >= 0"):
+    with pytest.raises(ValueError, match="print_every must be a non-negative int"):
         ae.fit(model, loss_fn, loaders["train"], epochs=1, print_every=-1)
     expected = "monitor must be one of ['train_loss', 'val_loss', 'val_mse'], got 'val_acc'"
     with pytest.raises(ValueError, match=re.escape(expected)):
@@ -196,7 +195,7 @@ def test_fit_stops_on_nan_loss(small: ae.Split) -> None:
     def broken(model: nn.Module, batch: list[torch.Tensor]) -> torch.Tensor:
         return losses.reconstruction()(model, batch) * float("nan")
 
-    with pytest.raises(FloatingPointError, match="the loss became nan at epoch 1, batch 1: try a smaller learning"):
+    with pytest.raises(FloatingPointError, match="the loss became nan at epoch 1, batch 1; try a smaller learning"):
         ae.fit(model, broken, loaders["train"], epochs=2)
     x = small.train[0].copy()
     x[40, 3] = np.nan  # a bad pixel in the second batch
@@ -344,7 +343,7 @@ def test_evaluate(small: ae.Split) -> None:
         x = torch.from_numpy(small.val[0])
         want = float(((model(x) - x) ** 2).mean())
     assert got == pytest.approx(want, rel=1e-6)  # weighted by batch size: the mean over samples
-    assert not model.training  # eval mode
+    assert model.training  # evaluated in eval mode, and the caller's train mode restored
     assert all(p.grad is None for p in model.parameters())
     with pytest.raises(ValueError, match="loader is empty"):
         ae.evaluate(model, losses.reconstruction(), [])
@@ -438,7 +437,7 @@ def test_checkpoint_round_trip(tmp_path: Path) -> None:
     assert not _same_state(other.state_dict(), model.state_dict())
     assert ae.load_checkpoint(other, path) == {"epoch": 7, "val_loss": 0.25}
     assert _same_state(other.state_dict(), model.state_dict())
-    with pytest.raises(RuntimeError, match="size mismatch"):
+    with pytest.raises(ValueError, match="(?s)holds weights of another model.*size mismatch"):
         ae.load_checkpoint(ae.Autoencoder(64, 5, hidden=(16,)), path)
 
 
@@ -446,8 +445,8 @@ def test_save_checkpoint_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     path = ae.save_checkpoint(_tiny_ae(), tmp_path / "model.pt", epoch=1)
     before = path.read_bytes()
 
-    def crash(obj: object, f: str) -> None:
-        Path(f).write_bytes(b"half a checkpoint")
+    def crash(obj: object, f: object) -> None:
+        f.write(b"half a checkpoint")  # type: ignore[attr-defined]
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", crash)
@@ -465,7 +464,7 @@ def test_load_checkpoint_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is not a checkpoint written by save_checkpoint"):
         ae.load_checkpoint(model, tmp_path / "other.pt")
     torch.save(model, tmp_path / "module.pt")  # a whole pickled module: code, not weights
-    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+    with pytest.raises(ValueError, match="module.pt is not a readable checkpoint .UnpicklingError: Weights only"):
         ae.load_checkpoint(model, tmp_path / "module.pt")
 
 
