@@ -2,7 +2,12 @@
 # both create the virtual environment .venv first when it is missing.
 #   make lab       start JupyterLab on the course (localhost only, token auth on)
 #   make test      unit tests, every notebook re-run and compared by nbval, then the
-#                  student edition run top to bottom (its stubs must not crash)
+#                  student edition run top to bottom (its stubs must not crash); both
+#                  cores, one notebook per worker
+#   make test-portable  nbval with the CPU kernels switched (generic ATen, OpenBLAS
+#                  Prescott, MKL compatible): stored outputs hold on any CPU
+#   make test-seeds  every notebook with every seed shifted (AECOURSE_SEED_OFFSET=1..5),
+#                  asserts checked, outputs not compared; SEED_OFFSETS="1 2" for fewer
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
@@ -23,6 +28,10 @@ TORCH_INDEX ?=
 NB     ?= notebooks/*.ipynb
 # Extra JupyterLab options, e.g. LAB_ARGS=--no-browser
 LAB_ARGS ?=
+# Seed offsets make test-seeds runs the course with
+SEED_OFFSETS ?= 1 2 3 4 5
+# pytest workers: one notebook file per worker
+JOBS   ?= 2
 
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -41,10 +50,17 @@ export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export PYTHONHASHSEED := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env \
-	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600
+# nbval compares stored outputs; tools/nbval_numbers.py lets printed numbers differ
+# within a tolerance (last-bit float differences between CPUs), all other text exact.
+PARALLEL := -n $(JOBS) --dist loadfile
+NBVAL := $(BIN)/python -m pytest --nbval --nbval-current-env -p tools.nbval_numbers \
+	--nbval-sanitize-with tests/sanitize.cfg --nbval-cell-timeout=600 $(PARALLEL)
+NBVAL_LAX := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=600 $(PARALLEL)
+# Other CPU kernels than this machine's best: what another machine would compute with
+SWITCHED_KERNELS := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott MKL_CBWR=COMPATIBLE
 
-.PHONY: setup lab test unit nbval execute normalize student student-check html test-browser bench lint clean distclean
+.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check html \
+	test-browser bench lint clean distclean
 
 setup: $(STAMP)
 
@@ -64,10 +80,19 @@ lab: $(STAMP)
 test: unit nbval student-check
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n $(JOBS) tests
 
 nbval: $(STAMP)
 	$(NBVAL) $(NB)
+
+test-portable: $(STAMP)
+	env $(SWITCHED_KERNELS) $(NBVAL) $(NB)
+
+test-seeds: $(STAMP)
+	@for offset in $(SEED_OFFSETS); do \
+		echo "== AECOURSE_SEED_OFFSET=$$offset"; \
+		AECOURSE_SEED_OFFSET=$$offset $(NBVAL_LAX) -q $(NB) || exit 1; \
+	done
 
 normalize: $(STAMP)
 	$(BIN)/python -m aecourse normalize $(NB)
@@ -81,7 +106,7 @@ student: $(STAMP)
 # A learner runs the student edition before filling anything in: every cell must run
 # (outputs are not compared: it has none).
 student-check: student
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env build/student
+	$(NBVAL_LAX) build/student
 
 html: $(STAMP)
 	$(BIN)/python -m aecourse.html_edition notebooks build/html
@@ -95,7 +120,7 @@ bench: $(STAMP)
 	@cat build/bench/report.md
 
 lint: $(STAMP)
-	$(BIN)/ruff check aecourse tests notebooks
+	$(BIN)/ruff check aecourse tools tests notebooks
 
 clean:
 	rm -rf build .cache .pytest_cache .ruff_cache
