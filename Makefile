@@ -71,9 +71,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[dev]"
 	@touch $@
 
+# The lab keeps one torch thread (OMP_NUM_THREADS above), as the tests do: the course's
+# small models gain nothing from a second thread on a quiet 2-core machine (notebook 02:
+# 26-32 s on 1 thread, 29-31 s on 2) and lose badly when anything else runs (notebook 00
+# with another job on the machine: 15 s on 1 thread, 42 s on 2, in the learner walk).
 lab: $(STAMP)
 	@echo "Opening the course; the URL with its token is printed below (Ctrl+C stops it)."
-	env -u AECOURSE_DEVICE -u AECOURSE_NO_PROGRESS -u OMP_NUM_THREADS -u MKL_NUM_THREADS \
+	env -u AECOURSE_DEVICE -u AECOURSE_NO_PROGRESS \
 		$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks $(AS_ROOT) $(LAB_ARGS)
 
