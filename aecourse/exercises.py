@@ -53,7 +53,15 @@ _NOT_ATTEMPTED = (
 
 
 class ExerciseError(AssertionError):
-    """A wrong answer; the message says what is wrong and gives a hint."""
+    """A wrong answer; the message says what is wrong and gives a hint.
+
+    In a notebook it shows as its message alone, not as a traceback through this
+    module: the learner's own code is not at fault. (An exception raised inside the
+    learner's own function is not an ExerciseError and keeps its traceback.)
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an error is shown
+        return [f"{type(self).__name__}: {self}"]
 
 
 def _is_stub(value: object) -> bool:
@@ -89,11 +97,27 @@ def check(
         return
     try:
         ok = bool(passes(answer))
+        failure = None
     except Exception as err:  # a wrong type or shape: turn it into a hint, not a traceback
-        _fail(name, f"could not be checked ({type(err).__name__}: {err})", hint)
+        ok, failure = False, f"could not be checked ({type(err).__name__}: {err})"
+    if failure is not None:  # raised outside the except block: one message, no chained traceback
+        _fail(name, f"{failure}; your answer: {_describe(answer)}", hint)
     if not ok:
-        _fail(name, problem, hint)
+        _fail(name, f"{problem} (your answer: {_describe(answer)})", hint)
     _correct(name)
+
+
+def _describe(value: Any) -> str:
+    """A short description of a learner's answer for a message: the number, or the type and shape."""
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):.4g}"
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        return f"{type(value).__name__} of shape {tuple(shape)}"
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
 
 
 def check_close(

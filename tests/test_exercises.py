@@ -32,19 +32,23 @@ def test_check_stub_wrong_right(capsys: pytest.CaptureFixture[str]) -> None:
     for stub in (None, ...):
         ex.check(stub, lambda v: v < 0.05, name="val_loss")
         assert _not_attempted(capsys.readouterr().out, "val_loss")
-    with pytest.raises(ex.ExerciseError, match=r"^val_loss: not right yet\nHint: train longer$"):
+    with pytest.raises(ex.ExerciseError, match=r"^val_loss: not right yet \(your answer: 0.2\)\nHint: train longer$"):
         ex.check(0.2, lambda v: v < 0.05, name="val_loss", hint="train longer")
-    with pytest.raises(ex.ExerciseError, match=r"^answer: too large$"):  # no hint, no "Hint:" line
+    with pytest.raises(ex.ExerciseError, match=r"^answer: too large \(your answer: 0.2\)$"):  # no "Hint:" line
         ex.check(0.2, lambda v: v < 0.05, problem="too large")
+    with pytest.raises(ex.ExerciseError, match=r"your answer: ndarray of shape \(3, 2\)"):
+        ex.check(np.zeros((3, 2)), lambda v: v.shape == (2, 3))
     ex.check(0.01, lambda v: v < 0.05, name="val_loss")
     assert capsys.readouterr().out == "val_loss: correct, well done.\n"
     assert issubclass(ex.ExerciseError, AssertionError)  # fails a test like an assert would
 
 
 def test_check_turns_errors_into_hints(capsys: pytest.CaptureFixture[str]) -> None:
-    problem = r"z: could not be checked \(AttributeError: .*shape.*\)\nHint: a tensor"
-    with pytest.raises(ex.ExerciseError, match=problem):
+    problem = r"z: could not be checked \(AttributeError: .*shape.*\); your answer: list \[1, 2\]\nHint: a tensor"
+    with pytest.raises(ex.ExerciseError, match=problem) as info:
         ex.check([1, 2], lambda z: z.shape == (2,), name="z", hint="a tensor")
+    assert info.value.__context__ is None and info.value.__cause__ is None  # one message, not a chained traceback
+    assert info.value._render_traceback_() == [f"ExerciseError: {info.value}"]  # how IPython shows it: no stack
     assert capsys.readouterr().out == ""
     ex.check(0, lambda v: v == 0)  # falsy answers are answers, not stubs
     assert "correct" in capsys.readouterr().out
