@@ -41,7 +41,6 @@ __all__ = [
     "save_arrays",
     "DiskDataset",
     "add_gaussian_noise",
-    "check_nonnegative",
 ]
 
 # Where MNIST-format files are published; tried in order, then the local cache is used.
@@ -457,11 +456,6 @@ def _rows(path: Path) -> int:
     return int(array.shape[0])
 
 
-def check_nonnegative(value: object, name: str) -> float:
-    """``value`` as a float if it is a finite real number >= 0, else a ValueError naming ``name``."""
-    return _validate.nonnegative_float(value, name)
-
-
 def add_gaussian_noise(
     x: torch.Tensor | np.ndarray,
     std: float,
@@ -473,7 +467,7 @@ def add_gaussian_noise(
     The noise is drawn on the CPU (from ``generator`` when given, so it is
     reproducible on any device) and moved to ``x``'s device.
     """
-    check_nonnegative(std, "std")
+    _validate.nonnegative_float(std, "std")
     x = torch.as_tensor(x, dtype=torch.float32)
     noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
     x_noisy = x + std * noise

@@ -39,8 +39,6 @@ def mlp(
     sizes: Sequence[int],
     activation_name: str | None = "relu",
     output_activation: str | None = None,
-    *,
-    _names: tuple[str, str] = ("activation_name", "output_activation"),
 ) -> nn.Sequential:
     """A stack of Linear layers: ``sizes=[64, 32, 2]`` gives 64 -> 32 -> 2.
 
@@ -51,8 +49,8 @@ def mlp(
     if len(sizes) < 2:
         raise ValueError(f"sizes needs at least two entries (input, output), got {sizes!r}")
     sizes = [positive_int(size, f"sizes[{i}]") for i, size in enumerate(sizes)]
-    activation(activation_name, _names[0])  # validate the names early, as the caller spelled them
-    activation(output_activation, _names[1])
+    activation(activation_name, "activation_name")  # validate the names early
+    activation(output_activation, "output_activation")
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=False)):
         layers.append(nn.Linear(n_in, n_out))
@@ -90,11 +88,11 @@ class Autoencoder(nn.Module):
         super().__init__()
         input_dim, latent_dim = positive_int(input_dim, "input_dim"), positive_int(latent_dim, "latent_dim")
         hidden = _hidden_sizes(hidden)
+        _check_activations(activation=activation, latent_activation=latent_activation,
+                           output_activation=output_activation)
         self.input_dim, self.latent_dim = input_dim, latent_dim
-        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation,
-                           _names=("activation", "latent_activation"))
-        self.decoder = mlp([latent_dim, *reversed(hidden), input_dim], activation, output_activation,
-                           _names=("activation", "output_activation"))
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
+        self.decoder = mlp([latent_dim, *reversed(hidden), input_dim], activation, output_activation)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, latent_dim)."""
@@ -132,12 +130,11 @@ class BottleneckNet(nn.Module):
         input_dim, latent_dim = positive_int(input_dim, "input_dim"), positive_int(latent_dim, "latent_dim")
         output_dim = positive_int(output_dim, "output_dim")
         hidden = _hidden_sizes(hidden)
+        _check_activations(activation=activation, latent_activation=latent_activation)
         self.input_dim, self.latent_dim = input_dim, latent_dim
-        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation,
-                           _names=("activation", "latent_activation"))
+        self.encoder = mlp([input_dim, *hidden, latent_dim], activation, latent_activation)
         # the head after the bottleneck: hidden layers mirror the encoder's, no output activation
-        self.head = mlp([latent_dim, *reversed(hidden), output_dim], activation, None,
-                        _names=("activation", "output_activation"))
+        self.head = mlp([latent_dim, *reversed(hidden), output_dim], activation, None)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, latent_dim)."""
@@ -147,6 +144,12 @@ class BottleneckNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, input_dim) -> (B, output_dim)."""
         return self.head(self.encode(x))
+
+
+def _check_activations(**names: str | None) -> None:
+    """Validate activation names under the argument names the caller used."""
+    for argument, name in names.items():
+        activation(name, argument)
 
 
 def _hidden_sizes(hidden: object) -> tuple[int, ...]:
