@@ -149,3 +149,21 @@ def test_bottleneck_net_errors() -> None:
         ae.BottleneckNet(64, -2, 10)
     with pytest.raises(ValueError, match=r"x must have shape \(B, 64\)"):
         ae.BottleneckNet(64, 2, 10)(torch.zeros(3, 10))
+
+
+def test_autoencoder_is_the_bottleneck_net_with_a_decoder_head() -> None:
+    """Notebooks 01 -> 02: the same network, its head renamed decoder and its output the input's size."""
+    assert issubclass(ae.Autoencoder, ae.BottleneckNet)
+    torch.manual_seed(0)
+    net = ae.BottleneckNet(64, 4, 64, hidden=(32,), output_activation="sigmoid")
+    torch.manual_seed(0)
+    model = ae.Autoencoder(64, 4, hidden=(32,))
+    assert [k.replace("head.", "decoder.") for k in net.state_dict()] == list(model.state_dict())
+    for a, b in zip(net.state_dict().values(), model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)  # built in the same order: the same weights from the same seed
+    x = torch.rand(5, 64)
+    torch.testing.assert_close(model(x), net(x))
+    torch.testing.assert_close(model.decode(model.encode(x)), model(x))
+    assert [name for name, _ in model.named_children()] == ["encoder", "decoder"]
+    with pytest.raises(ValueError, match="output_activation must be one of"):
+        ae.BottleneckNet(64, 2, 10, output_activation="softmax")
