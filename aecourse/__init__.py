@@ -1,25 +1,28 @@
-"""aecourse: the companion package of the autoencoder course.
+"""aecourse: the companion package of the autoencoder course, what its notebooks import.
 
 Each notebook builds a concept by hand once, then uses the version here. Use it as
-``import aecourse as ae``. Importing it changes no global state: seeding, device and
-thread settings happen only when a notebook calls them.
+``import aecourse as ae``. Importing it is quick (scikit-learn, matplotlib and umap
+load when first used) and changes no global state: seeding, device and thread
+settings happen only when a notebook calls them.
 
 Modules, each one job:
 
-- ``runtime``: seeds (shifted by ``AECOURSE_SEED_OFFSET``), device choice, versions (every setup cell)
-- ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03)
-- ``models``: MLP builder, autoencoder, bottleneck network (notebooks 01, 02)
+- ``runtime``: seeds (shifted by ``AECOURSE_SEED_OFFSET``), device choice, versions,
+  the UMAP set-up (every setup cell; notebook 00)
+- ``models``: MLP builder, bottleneck network, the autoencoder built on it (01, 02)
 - ``losses``: reconstruction and sparsity terms, training objectives (02, 05, 06)
+- ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03)
 - ``train``: the one training loop, evaluation, metrics, checkpoints (notebook 03)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
-- ``exercises``: self-checks and the student-edition builder
+- ``explore``: notebook 04's knob sweeps, sliders and decoded grids
+- ``exercises``: the exercises' self-checks
 
-Course tooling, not imported here (the Makefile runs it as ``python -m aecourse``):
-``notebooks`` (execute notebooks in a fresh kernel), ``html_edition`` (the offline
-web pages), ``bench`` (the timings report).
+The course tooling (executing notebooks, the student and HTML editions, the
+benchmark) is not part of this package: it is ``tools/`` in the repository,
+``python -m tools ...``.
 """
 
-from . import data, exercises, losses, models, runtime, train, viz
+from . import data, exercises, explore, losses, models, runtime, train, viz
 from .data import (
     DiskDataset,
     ImageData,
@@ -42,6 +45,7 @@ __version__ = "0.1.0"
 __all__ = [
     "data",
     "exercises",
+    "explore",
     "losses",
     "models",
     "runtime",

@@ -18,7 +18,10 @@ from __future__ import annotations
 import os
 import platform
 import random
+import sys
 from importlib import metadata
+from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -27,6 +30,7 @@ from ._validate import integer
 
 __all__ = [
     "seed", "seed_offset", "generator", "rng", "set_seed", "get_device", "resolve_device", "versions", "print_versions",
+    "prepare_umap",
 ]
 
 # "meta" holds shapes but no numbers: the tests run notebooks on it to catch a model or
@@ -129,3 +133,58 @@ def versions() -> dict[str, str]:
 def print_versions() -> None:
     """Print :func:`versions` on one line, for the setup cell of a notebook."""
     print(", ".join(f"{k} {v}" for k, v in versions().items()))
+
+
+_umap_caching_on = False
+
+
+def prepare_umap(warm_up: bool = True) -> ModuleType:
+    """An environment workaround: import UMAP and pay its compile cost now (notebook 04).
+
+    Only this function changes environment variables (and only unset ones); a plain
+    ``project_2d(z, "umap")`` imports umap as it is.
+
+    umap-learn compiles its numerical code with numba on first use. Importing it
+    takes about 13 s the first time on a machine (numba fills its cache) and about
+    2 s after that; but umap-learn does not ask numba to keep the code of its own
+    functions, so the first fit in every new kernel spends about 8 s more compiling.
+    This function:
+
+    1. points ``NUMBA_CACHE_DIR`` at a writable folder (``~/.cache/aecourse/numba``)
+       unless it is already set;
+    2. sets ``NUMBA_NUM_THREADS=1`` unless it is already set: UMAP runs on one thread
+       here anyway (``n_jobs=1``, for reproducible pictures), and numba's idle worker
+       threads would otherwise keep spinning and slow other code, t-SNE included
+       (tenfold on a 2-core machine). Steps 1 and 2 work only before numba is imported;
+    3. imports umap and turns on numba's on-disk cache for umap's compiled
+       functions (what ``@numba.njit(cache=True)`` would do), so later kernels load
+       them in a fraction of a second instead of compiling them again;
+    4. with ``warm_up``, fits UMAP once on 40 random points: the compiling happens
+       here, and every later fit, e.g. through :func:`aecourse.project_2d`, is fast.
+
+    Returns:
+        The imported ``umap`` module.
+    """
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "aecourse" / "numba"))
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    try:
+        import umap
+    except ImportError as err:  # pragma: no cover - umap-learn is a course dependency
+        raise ImportError("prepare_umap needs umap-learn: pip install umap-learn") from err
+    from numba.core.dispatcher import Dispatcher
+
+    global _umap_caching_on
+    for name, module in [] if _umap_caching_on else list(sys.modules.items()):
+        if module is None or not (name == "umap" or name.startswith("umap.")):
+            continue
+        for obj in vars(module).values():
+            if isinstance(obj, Dispatcher):
+                try:
+                    obj.enable_caching()
+                except RuntimeError:  # no cache folder for this function: it simply compiles
+                    pass
+    _umap_caching_on = True  # once per process
+    if warm_up:
+        x = np.random.default_rng(0).random((40, 4), dtype=np.float32)
+        umap.UMAP(n_components=2, n_neighbors=5, random_state=0, n_jobs=1).fit_transform(x)
+    return umap

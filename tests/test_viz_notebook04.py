@@ -1,4 +1,4 @@
-"""Tests of notebook 04's additions to aecourse.viz: sweeps, small multiples, widgets, decoded grids.
+"""Tests of notebook 04's aecourse.explore (sweeps, small multiples, widgets, decoded grids) and UMAP set-up.
 
 Headless: matplotlib's Agg backend, and ipywidgets built and driven without a kernel
 (setting a slider's value runs its callback as a live kernel would).
@@ -19,7 +19,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from aecourse import viz  # noqa: E402
+import aecourse as ae  # noqa: E402
+from aecourse import explore, runtime, viz  # noqa: E402
 from aecourse.models import Autoencoder  # noqa: E402
 
 
@@ -53,14 +54,14 @@ def fake_projection(calls: list):
 
 def test_neighbour_overlap_oracles(codes) -> None:
     z, _ = codes
-    assert viz.neighbour_overlap(z, z, k=5) == pytest.approx(1.0)
+    assert explore.neighbour_overlap(z, z, k=5) == pytest.approx(1.0)
     # a rotation and scaling keeps every neighbourhood
     q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(5, 5)))
-    assert viz.neighbour_overlap(z, 3.0 * z @ q, k=5) == pytest.approx(1.0)
+    assert explore.neighbour_overlap(z, 3.0 * z @ q, k=5) == pytest.approx(1.0)
     # a random picture keeps about k / N of each neighbourhood
     rng = np.random.default_rng(2)
     big = rng.normal(size=(400, 5))
-    assert viz.neighbour_overlap(big, rng.normal(size=(400, 2)), k=10) < 0.08
+    assert explore.neighbour_overlap(big, rng.normal(size=(400, 2)), k=10) < 0.08
 
 
 def test_neighbour_overlap_by_hand() -> None:
@@ -68,8 +69,8 @@ def test_neighbour_overlap_by_hand() -> None:
     z = np.array([[0.0], [1.0], [3.0], [10.0]])
     emb = np.array([[0.0], [10.0], [3.0], [1.0]])  # point 1 and point 3 swapped
     # k=1: true nearest: 0->1, 1->0, 2->1, 3->2 ; picture nearest: 0->3, 1->2, 2->3, 3->0
-    assert viz.neighbour_overlap(z, emb, k=1) == pytest.approx(0.0)
-    assert viz.neighbour_overlap(z, z, k=3) == pytest.approx(1.0)
+    assert explore.neighbour_overlap(z, emb, k=1) == pytest.approx(0.0)
+    assert explore.neighbour_overlap(z, z, k=3) == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize(
@@ -83,40 +84,40 @@ def test_neighbour_overlap_by_hand() -> None:
 )
 def test_neighbour_overlap_errors(z, emb, k, match) -> None:
     with pytest.raises(ValueError, match=match):
-        viz.neighbour_overlap(z, emb, k=k)
+        explore.neighbour_overlap(z, emb, k=k)
 
 
 # ---- projection_key and sweep_projection -------------------------------------------
 
 
 def test_projection_key_fills_defaults() -> None:
-    assert viz.projection_key("tsne") == viz.projection_key("tsne", perplexity=30)
-    assert viz.projection_key("umap", min_dist=0.1) == viz.projection_key("umap", n_neighbors=15)
-    assert viz.projection_key("umap") != viz.projection_key("umap", seed=1)
-    assert viz.projection_key("tsne") != viz.projection_key("umap")
+    assert explore.projection_key("tsne") == explore.projection_key("tsne", perplexity=30)
+    assert explore.projection_key("umap", min_dist=0.1) == explore.projection_key("umap", n_neighbors=15)
+    assert explore.projection_key("umap") != explore.projection_key("umap", seed=1)
+    assert explore.projection_key("tsne") != explore.projection_key("umap")
     with pytest.raises(ValueError, match="method must be one of"):
-        viz.projection_key("mds")
+        explore.projection_key("mds")
 
 
 def test_sweep_projection_uses_and_fills_the_cache(codes, monkeypatch) -> None:
     z, _ = codes
     calls: list = []
-    monkeypatch.setattr(viz, "project_2d", fake_projection(calls))
+    monkeypatch.setattr(explore, "project_2d", fake_projection(calls))
     known = np.full((len(z), 2), 7.0)
-    cache = {viz.projection_key("umap", n_neighbors=15, min_dist=0.1): known}
-    sweep = viz.sweep_projection(z, "umap", "n_neighbors", (5, 15, 30), cache=cache, min_dist=0.1)
+    cache = {explore.projection_key("umap", n_neighbors=15, min_dist=0.1): known}
+    sweep = explore.sweep_projection(z, "umap", "n_neighbors", (5, 15, 30), cache=cache, min_dist=0.1)
     assert list(sweep) == [5, 15, 30]
     assert sweep[15] is known  # taken from the cache, not recomputed
     assert [c[2] for c in calls] == [{"min_dist": 0.1, "n_neighbors": 5}, {"min_dist": 0.1, "n_neighbors": 30}]
     assert len(cache) == 3
-    viz.sweep_projection(z, "umap", "n_neighbors", (5, 30), cache=cache, min_dist=0.1)
+    explore.sweep_projection(z, "umap", "n_neighbors", (5, 30), cache=cache, min_dist=0.1)
     assert len(calls) == 2  # everything was cached the second time
 
 
 def test_sweep_projection_real_tsne_is_reproducible(codes) -> None:
     z, _ = codes
-    first = viz.sweep_projection(z, "tsne", "perplexity", (5, 10), seed=0)
-    again = viz.sweep_projection(z, "tsne", "perplexity", (5,), seed=0)
+    first = explore.sweep_projection(z, "tsne", "perplexity", (5, 10), seed=0)
+    again = explore.sweep_projection(z, "tsne", "perplexity", (5,), seed=0)
     assert first[5].shape == (len(z), 2)
     np.testing.assert_array_equal(first[5], again[5])
     assert not np.allclose(first[5], first[10])
@@ -134,7 +135,7 @@ def test_sweep_projection_real_tsne_is_reproducible(codes) -> None:
 )
 def test_sweep_projection_errors(codes, method, knob, values, fixed, match) -> None:
     with pytest.raises(ValueError, match=match):
-        viz.sweep_projection(codes[0], method, knob, values, **fixed)
+        explore.sweep_projection(codes[0], method, knob, values, **fixed)
 
 
 # ---- plot_projections ---------------------------------------------------------------
@@ -142,7 +143,7 @@ def test_sweep_projection_errors(codes, method, knob, values, fixed, match) -> N
 
 def test_plot_projections_panels_and_legend(codes) -> None:
     z, y = codes
-    fig = viz.plot_projections({"a": z[:, :2], "b": z[:, 2:4], "c": z[:, 3:], "d": -z[:, :2]}, y, ncols=3)
+    fig = explore.plot_projections({"a": z[:, :2], "b": z[:, 2:4], "c": z[:, 3:], "d": -z[:, :2]}, y, ncols=3)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:4] == ["a", "b", "c", "d"]
     assert len(fig.axes) == 6 and not fig.axes[5].axison  # 2 rows of 3, two unused panels hidden
@@ -152,11 +153,11 @@ def test_plot_projections_panels_and_legend(codes) -> None:
 def test_plot_projections_errors(codes) -> None:
     z, y = codes
     with pytest.raises(ValueError, match="at least one"):
-        viz.plot_projections({}, y)
+        explore.plot_projections({}, y)
     with pytest.raises(ValueError, match=r"embeddings\['a'\] must have shape \(N, 2\)"):
-        viz.plot_projections({"a": z}, y)
+        explore.plot_projections({"a": z}, y)
     with pytest.raises(ValueError, match="ncols must be a positive int"):
-        viz.plot_projections({"a": z[:, :2]}, y, ncols=0)
+        explore.plot_projections({"a": z[:, :2]}, y, ncols=0)
 
 
 # ---- projection_explorer ------------------------------------------------------------
@@ -167,9 +168,9 @@ def test_projection_explorer_sliders_redraw_from_cache(codes, monkeypatch) -> No
 
     z, y = codes
     calls: list = []
-    monkeypatch.setattr(viz, "project_2d", fake_projection(calls))
-    cache = {viz.projection_key("umap"): z[:, :2]}
-    box = viz.projection_explorer(z, y, "umap", cache=cache)
+    monkeypatch.setattr(explore, "project_2d", fake_projection(calls))
+    cache = {explore.projection_key("umap"): z[:, :2]}
+    box = explore.projection_explorer(z, y, "umap", cache=cache)
     assert isinstance(box, widgets.VBox)
     sliders = box.children[0].children
     assert [s.description for s in sliders] == ["n_neighbors", "min_dist"]
@@ -177,7 +178,7 @@ def test_projection_explorer_sliders_redraw_from_cache(codes, monkeypatch) -> No
     assert calls == []  # the first picture came from the cache
     sliders[1].value = 0.5  # what a kernel does when the slider is released
     assert calls == [("umap", 0, {"n_neighbors": 15, "min_dist": 0.5})]
-    assert viz.projection_key("umap", min_dist=0.5) in cache
+    assert explore.projection_key("umap", min_dist=0.5) in cache
     sliders[1].value = 0.1
     sliders[1].value = 0.5
     assert len(calls) == 1  # both pictures were remembered
@@ -186,8 +187,8 @@ def test_projection_explorer_sliders_redraw_from_cache(codes, monkeypatch) -> No
 def test_projection_explorer_custom_knobs(codes, monkeypatch) -> None:
     z, y = codes
     calls: list = []
-    monkeypatch.setattr(viz, "project_2d", fake_projection(calls))
-    box = viz.projection_explorer(z, y, "tsne", knobs={"perplexity": (5, 10, 20)})
+    monkeypatch.setattr(explore, "project_2d", fake_projection(calls))
+    box = explore.projection_explorer(z, y, "tsne", knobs={"perplexity": (5, 10, 20)})
     (slider,) = box.children[0].children
     assert slider.options == (5, 10, 20) and slider.value == 10  # 30 is not offered: the middle
     assert calls == [("tsne", 0, {"perplexity": 10})]
@@ -206,7 +207,7 @@ def test_projection_explorer_custom_knobs(codes, monkeypatch) -> None:
 )
 def test_projection_explorer_errors(codes, method, knobs, match) -> None:
     with pytest.raises(ValueError, match=match):
-        viz.projection_explorer(codes[0], codes[1], method, knobs=knobs)
+        explore.projection_explorer(codes[0], codes[1], method, knobs=knobs)
 
 
 # ---- decode_grid, plot_decoded_grid, decoder_explorer ---------------------------------
@@ -218,7 +219,7 @@ def code_painter(z: torch.Tensor) -> torch.Tensor:
 
 
 def test_decode_grid_places_tiles_like_a_plot() -> None:
-    mosaic = viz.decode_grid(code_painter, (0.0, 1.0, 10.0, 20.0), image_shape=(1, 2), n=3)
+    mosaic = explore.decode_grid(code_painter, (0.0, 1.0, 10.0, 20.0), image_shape=(1, 2), n=3)
     assert mosaic.shape == (3, 6)
     tiles = mosaic.reshape(3, 3, 2)  # (row, column, pixel)
     np.testing.assert_allclose(tiles[:, :, 0], [[0.0, 0.5, 1.0]] * 3)  # z1 grows to the right
@@ -228,7 +229,7 @@ def test_decode_grid_places_tiles_like_a_plot() -> None:
 def test_decode_grid_with_a_model_matches_its_decoder() -> None:
     torch.manual_seed(0)
     model = Autoencoder(input_dim=6, latent_dim=2, hidden=(4,))
-    mosaic = viz.decode_grid(model, (-1, 1, -2, 2), image_shape=(2, 3), n=4)
+    mosaic = explore.decode_grid(model, (-1, 1, -2, 2), image_shape=(2, 3), n=4)
     assert mosaic.shape == (8, 12)
     with torch.no_grad():
         top_left = model.decode(torch.tensor([[-1.0, 2.0]])).numpy().reshape(2, 3)
@@ -249,11 +250,11 @@ def test_decode_grid_with_a_model_matches_its_decoder() -> None:
 )
 def test_decode_grid_errors(decoder, extent, image_shape, n, error, match) -> None:
     with pytest.raises(error, match=match):
-        viz.decode_grid(decoder, extent, image_shape, n)
+        explore.decode_grid(decoder, extent, image_shape, n)
 
 
 def test_plot_decoded_grid_uses_latent_axes() -> None:
-    ax = viz.plot_decoded_grid(code_painter, (0.0, 1.0, 10.0, 20.0), image_shape=(1, 2), n=3, gap=1)
+    ax = explore.plot_decoded_grid(code_painter, (0.0, 1.0, 10.0, 20.0), image_shape=(1, 2), n=3, gap=1)
     (image,) = ax.get_images()
     # tiles are centred on the grid points: half a step of padding on each side
     np.testing.assert_allclose(image.get_extent(), (-0.25, 1.25, 7.5, 22.5))
@@ -264,7 +265,7 @@ def test_plot_decoded_grid_uses_latent_axes() -> None:
     np.testing.assert_allclose(shown[7, [9, 10]], [1.0, 10.0])  # bottom-right tile: z = (1, 10)
     assert np.isnan(shown[0]).all() and np.isnan(shown[:, 3]).all()  # borders are blank
     with pytest.raises(ValueError, match="gap must be a non-negative int"):
-        viz.plot_decoded_grid(code_painter, (0, 1, 0, 1), (1, 2), gap=-1)
+        explore.plot_decoded_grid(code_painter, (0, 1, 0, 1), (1, 2), gap=-1)
 
 
 def test_decoder_explorer_decodes_the_slider_point(codes) -> None:
@@ -277,7 +278,7 @@ def test_decoder_explorer_decodes_the_slider_point(codes) -> None:
         return torch.zeros(len(z), 4)
 
     z, y = codes
-    box = viz.decoder_explorer(decoder, (-2.0, 2.0, 0.0, 8.0), (2, 2), z=z[:, :2], y=y, steps=8)
+    box = explore.decoder_explorer(decoder, (-2.0, 2.0, 0.0, 8.0), (2, 2), z=z[:, :2], y=y, steps=8)
     assert isinstance(box, widgets.VBox)
     s1, s2 = box.children[0].children
     assert (s1.value, s2.value) == (0.0, 4.0) and s1.step == 0.5
@@ -290,13 +291,13 @@ def test_decoder_explorer_decodes_the_slider_point(codes) -> None:
 
 def test_decoder_explorer_errors(codes) -> None:
     with pytest.raises(ValueError, match="steps must be an int >= 2"):
-        viz.decoder_explorer(code_painter, (0, 1, 0, 1), (1, 2), steps=1)
+        explore.decoder_explorer(code_painter, (0, 1, 0, 1), (1, 2), steps=1)
     with pytest.raises(ValueError, match=r"z must have shape \(N, 2\)"):
-        viz.decoder_explorer(code_painter, (0, 1, 0, 1), (1, 2), z=codes[0])
+        explore.decoder_explorer(code_painter, (0, 1, 0, 1), (1, 2), z=codes[0])
     with pytest.raises(ValueError, match="extent must have"):
-        viz.decoder_explorer(code_painter, (0, 0, 0, 1), (1, 2))
+        explore.decoder_explorer(code_painter, (0, 0, 0, 1), (1, 2))
     with pytest.raises(ValueError, match=r"decoder must return images of shape \(B, H\*W\)"):
-        viz.decoder_explorer(code_painter, (0, 1, 0, 1), (3, 3))
+        explore.decoder_explorer(code_painter, (0, 1, 0, 1), (3, 3))
 
 
 # ---- prepare_umap -------------------------------------------------------------------
@@ -305,8 +306,8 @@ def test_decoder_explorer_errors(codes) -> None:
 def test_prepare_umap_in_a_fresh_process() -> None:
     """In a new interpreter: numba kept to one thread, umap's functions cached and compiled."""
     script = (
-        "import os, aecourse.viz as viz\n"
-        "umap = viz.prepare_umap()\n"
+        "import os, aecourse as ae\n"
+        "umap = ae.viz.prepare_umap()\n"
         "import numba, umap.umap_ as u\n"
         "assert type(u.smooth_knn_dist._cache).__name__ == 'FunctionCache'\n"
         "assert u.smooth_knn_dist.signatures, 'the warm-up compiled it'\n"
@@ -318,3 +319,33 @@ def test_prepare_umap_in_a_fresh_process() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["1", cache_dir]
     assert done.stderr == ""  # no warnings: notebooks compare stderr
+
+
+def test_notebook_names_reach_explore_through_viz() -> None:
+    """Notebook 04 writes ae.viz.sweep_projection etc.: the same objects as in aecourse.explore."""
+    for name in explore.__all__:
+        assert getattr(ae.viz, name) is getattr(explore, name)
+        assert name in dir(ae.viz)
+    assert ae.viz.prepare_umap is runtime.prepare_umap
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        ae.viz.nothing  # noqa: B018
+
+
+def test_a_umap_projection_changes_no_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only prepare_umap sets numba's variables; project_2d(z, "umap") imports umap as it is."""
+    seen = {}
+
+    class FakeUMAP:
+        def __init__(self, **kwargs: object) -> None:
+            seen.update(kwargs)
+
+        def fit_transform(self, z: np.ndarray) -> np.ndarray:
+            return z[:, :2]
+
+    monkeypatch.setitem(sys.modules, "umap", type(sys)("umap"))
+    sys.modules["umap"].UMAP = FakeUMAP
+    before = dict(os.environ)
+    z = np.random.default_rng(0).random((12, 4), dtype=np.float32)
+    assert viz.project_2d(z, "umap", seed=3, n_neighbors=5).shape == (12, 2)
+    assert dict(os.environ) == before
+    assert seen == {"n_components": 2, "random_state": ae.seed(3), "n_jobs": 1, "n_neighbors": 5}
