@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from aecourse import bench
+from tools import bench
 
 
 def test_device_loader_yields_every_sample_once_in_a_seeded_order() -> None:

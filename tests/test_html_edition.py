@@ -1,4 +1,4 @@
-"""The HTML edition builder (aecourse.html_edition, make html), without a browser.
+"""The HTML edition builder (tools.html_edition, make html), without a browser.
 
 tests/browser/test_html_pages.py opens the real edition in Chromium; these check the
 pieces on tiny notebooks: titles, math, widgets, folded or omitted solutions, links,
@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from aecourse.exercises import BEGIN, END, solution_metadata
-from aecourse.html_edition import (
+from tools.exercises import BEGIN, END, solution_metadata
+from tools.html_edition import (
     WIDGET_STATE,
     WIDGET_VIEW,
     build_html_edition,
@@ -103,10 +103,15 @@ def test_edition_pages_work_offline_and_fold_solutions(tmp_path: Path) -> None:
     src = course_notebooks(tmp_path / "notebooks")
     dest = tmp_path / "html"
     dest.mkdir()
-    (dest / "99_removed.html").write_text("stale")
+    (dest / "about.html").write_text("written by hand")  # not the builder's: it stays
+    extra = src / "99_removed.ipynb"
+    nbformat.write(new_notebook(cells=[new_markdown_cell("# 99 · Removed")]), extra)
+    assert (dest / "99_removed.html") in build_html_edition(src, dest)
+    extra.unlink()  # the notebook is gone: its page goes with the next build
     pages = build_html_edition(src, dest)
     assert [p.name for p in pages] == ["index.html", "00_tour.html", "01_widgets.html"]
     assert not (dest / "99_removed.html").exists()
+    assert (dest / "about.html").read_text() == "written by hand"
 
     index = (dest / "index.html").read_text()
     assert index.index("00 · Tour") < index.index("01 · Widgets") and 'href="01_widgets.html"' in index

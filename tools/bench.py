@@ -1,6 +1,6 @@
 """Benchmarks: how long the course takes to run, and what the training loop costs.
 
-``python -m aecourse bench`` (``make bench``) writes ``build/bench/report.json`` and
+``python -m tools bench`` (``make bench``) writes ``build/bench/report.json`` and
 ``report.md``. Not part of ``make test``: timings are reported, never asserted.
 
 1. Cold execution time of every notebook (fresh kernel, as ``make execute`` runs it),
@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import data, losses, models, runtime, train
+from aecourse import data, losses, models, runtime, train
+
 from .notebooks import run_notebook
 
 __all__ = ["bench_notebooks", "bench_loop", "bench_projections", "machine", "run_all", "write_report"]
@@ -202,7 +203,7 @@ def _timed(fn: Callable[[], object]) -> float:
 
 _UMAP_SNIPPET = """
 import time, numpy as np
-t0 = time.perf_counter(); from aecourse.viz import prepare_umap; umap = prepare_umap(warm_up=False)
+t0 = time.perf_counter(); from aecourse.runtime import prepare_umap; umap = prepare_umap(warm_up=False)
 t1 = time.perf_counter()
 z = np.random.default_rng(0).normal(size=({n}, {d})).astype(np.float32)
 umap.UMAP(n_components=2, random_state=0, n_jobs=1).fit_transform(z); t2 = time.perf_counter()
@@ -214,11 +215,11 @@ print(round(t1 - t0, 2), round(t2 - t1, 2), round(t3 - t2, 2))
 def bench_projections(n: int = 1797, d: int = 16) -> dict[str, object]:
     """PCA, t-SNE and UMAP on (n, d) codes; UMAP in new processes, cold and warm cache.
 
-    UMAP is imported as the course does (:func:`aecourse.viz.prepare_umap`): the
+    UMAP is imported as the course does (:func:`aecourse.runtime.prepare_umap`): the
     "import" figure includes torch and the package, the first fit includes compiling
     umap's functions unless the numba cache already holds them.
     """
-    from .viz import project_2d
+    from aecourse.viz import project_2d
 
     z = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
     result: dict[str, object] = {"n": n, "d": d}

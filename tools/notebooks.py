@@ -1,6 +1,6 @@
 """Run the course's notebooks in a fresh kernel: the only way stored outputs are made.
 
-``python -m aecourse execute notebooks/*.ipynb`` (``make execute``)
+``python -m tools execute notebooks/*.ipynb`` (``make execute``)
 re-executes each notebook top to bottom in a new kernel, in its own folder, and
 writes it back with its outputs. ``run_notebook`` also reports how long each cell
 took, which the benchmarks use.
@@ -62,18 +62,11 @@ def run_notebook(path: str | Path, write: bool = True, timeout: int = 600) -> No
 
 
 def _merge_streams(nb) -> None:  # noqa: ANN001 - an nbformat NotebookNode
-    """Join consecutive stdout (or stderr) outputs of a cell into one.
+    """Join consecutive stdout (or stderr) outputs of a cell into one (nbconvert's preprocessor).
 
     How a kernel's prints are cut into messages depends on timing; merged, the stored
     notebook is the same on every run (nbval merges them the same way when comparing).
     """
-    for cell in nb.cells:
-        merged = []
-        for out in cell.get("outputs", []):
-            if merged and out.output_type == "stream" and merged[-1].output_type == "stream" \
-                    and merged[-1].name == out.name:
-                merged[-1].text += out.text
-            else:
-                merged.append(out)
-        if "outputs" in cell:
-            cell.outputs = merged
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    CoalesceStreamsPreprocessor().preprocess(nb, {})

@@ -1,6 +1,6 @@
 """The course as static web pages: ``make html`` writes ``build/html``.
 
-``python -m aecourse.html_edition notebooks build/html`` renders every executed
+``python -m tools.html_edition notebooks build/html`` renders every executed
 notebook with nbconvert's JupyterLab template into one page each, plus
 ``index.html``, the notebook map (titles read from each notebook's first heading).
 The pages work offline, from ``file://``: nothing is fetched from the internet
@@ -50,6 +50,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 TEMPLATES = Path(__file__).parent / "templates"
 SOLUTION_MODES = ("collapsed", "omit")
+MANIFEST = ".html-edition-pages"  # the pages the last build wrote: the only ones it may remove
 _OMITTED = "*The solution is left out of this edition; it is in the notebook (`make lab`).*"
 
 
@@ -228,7 +229,7 @@ def prepare_notebook(nb: dict[str, Any], solutions: str = "collapsed") -> dict[s
     ``solutions="collapsed"`` keeps solution cells (the template folds them);
     ``"omit"`` replaces each by a one-line note.
     """
-    from .exercises import SOLUTION_TAG
+    from tools.exercises import SOLUTION_TAG
 
     if solutions not in SOLUTION_MODES:
         raise ValueError(f"solutions must be one of {SOLUTION_MODES}, got {solutions!r}")
@@ -250,8 +251,9 @@ def prepare_notebook(nb: dict[str, Any], solutions: str = "collapsed") -> dict[s
 def build_html_edition(src: str | Path, dest: str | Path, solutions: str = "collapsed") -> list[Path]:
     """Render every notebook in ``src`` to ``dest/<name>.html`` and write ``dest/index.html``.
 
-    Returns the pages written, the index first. Pages left in ``dest`` by an earlier
-    build whose notebook is gone are removed.
+    Returns the pages written, the index first. Pages an earlier build wrote (listed in
+    ``dest/.html-edition-pages``) whose notebook is gone are removed; any other file in
+    ``dest`` is left alone.
     """
     import nbformat
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -295,9 +297,12 @@ def build_html_edition(src: str | Path, dest: str | Path, solutions: str = "coll
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     index = dest / "index.html"
     index.write_text(env.get_template("aecourse_index.html.j2").render(pages=pages), encoding="utf-8")
-    for old in dest.glob("*.html"):
-        if old != index and old not in written:
-            old.unlink()
+    manifest = dest / MANIFEST
+    earlier = manifest.read_text(encoding="utf-8").split() if manifest.exists() else []
+    for name in set(earlier) - {p.name for p in written}:
+        if Path(name).name == name and name.endswith(".html"):  # only pages this builder wrote
+            (dest / name).unlink(missing_ok=True)
+    manifest.write_text("".join(f"{p.name}\n" for p in written), encoding="utf-8")
     return [index, *written]
 
 
@@ -314,8 +319,8 @@ def _link_notebooks_to_pages(page: str, stems: set[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m aecourse.html_edition SRC DEST [--omit-solutions]``."""
-    parser = argparse.ArgumentParser(prog="python -m aecourse.html_edition", description=__doc__.splitlines()[0])
+    """Command line: ``python -m tools.html_edition SRC DEST [--omit-solutions]``."""
+    parser = argparse.ArgumentParser(prog="python -m tools.html_edition", description=__doc__.splitlines()[0])
     parser.add_argument("src", type=Path, help="folder of executed notebooks (notebooks)")
     parser.add_argument("dest", type=Path, help="output folder (build/html)")
     parser.add_argument(
