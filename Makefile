@@ -64,11 +64,13 @@ SWITCHED_KERNELS := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott MKL_C
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed"'
+# The package with its extras (course: JupyterLab; tools: the tooling and the tests), every
+# version from the lock constraints.txt: the versions the stored outputs were made with.
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -e ".[dev]"
+	$(BIN)/python -m pip install --quiet $(PIP_EXTRA) -c constraints.txt -e ".[course,tools]"
 	@touch $@
 
 # The lab keeps one torch thread (OMP_NUM_THREADS above), as the tests do: the course's
@@ -113,14 +115,14 @@ student-check: student
 	$(NBVAL_LAX) build/student
 
 html: $(STAMP)
-	$(BIN)/python -m aecourse.html_edition notebooks build/html
+	$(BIN)/python -m tools.html_edition notebooks build/html
 
 # Not part of `make test`: needs /usr/bin/chromium (apt-get install chromium) and takes minutes.
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest --browser tests/browser
 
 bench: $(STAMP)
-	$(BIN)/python -m aecourse bench --out build/bench $(NB)
+	$(BIN)/python -m tools bench --out build/bench $(NB)
 	@cat build/bench/report.md
 
 lint: $(STAMP)
