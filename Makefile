@@ -101,13 +101,13 @@ test-seeds: $(STAMP)
 	done
 
 normalize: $(STAMP)
-	$(BIN)/python -m aecourse normalize $(NB)
+	$(BIN)/python -m tools normalize $(NB)
 
 execute: normalize
-	$(BIN)/python -m aecourse execute $(NB)
+	$(BIN)/python -m tools execute $(NB)
 
 student: $(STAMP)
-	$(BIN)/python -m aecourse student notebooks build/student
+	$(BIN)/python -m tools student notebooks build/student
 
 # A learner runs the student edition before filling anything in: every cell must run
 # (outputs are not compared: it has none).

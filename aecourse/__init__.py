@@ -15,14 +15,14 @@ Modules, each one job:
 - ``train``: the one training loop, evaluation, metrics, checkpoints (notebook 03)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
-- ``exercises``: the exercises' self-checks
+- ``exercises``: how an exercise check behaves; ``checks``: the checks of notebooks 00-06
 
 The course tooling (executing notebooks, the student and HTML editions, the
 benchmark) is not part of this package: it is ``tools/`` in the repository,
 ``python -m tools ...``.
 """
 
-from . import data, exercises, explore, losses, models, runtime, train, viz
+from . import checks, data, exercises, explore, losses, models, runtime, train, viz
 from .data import (
     DiskDataset,
     ImageData,
@@ -44,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "data",
+    "checks",
     "exercises",
     "explore",
     "losses",

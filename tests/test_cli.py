@@ -1,4 +1,4 @@
-"""The command line (python -m aecourse ...) and the notebook runner behind `make execute`."""
+"""The command line (python -m tools ...) and the notebook runner behind `make execute`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from aecourse import exercises as ex
-from aecourse.__main__ import main
-from aecourse.notebooks import NotebookRun, run_notebook
+from tools import exercises as ex
+from tools.__main__ import main
+from tools.notebooks import NotebookRun, run_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTION = "# Solution\n### BEGIN SOLUTION\nanswer = 6 * 7\n### END SOLUTION\nprint(answer)"
+SOLUTION = ("# Solution\ndef solution():\n    ### BEGIN SOLUTION\n    answer = 6 * 7\n    ### END SOLUTION\n"
+            "    return answer\n\n\nae.checks.the_answer.reference(solution())")
+EXERCISE = ("answer = None", "ae.checks.the_answer(answer)", SOLUTION)
 
 
 def _write(path: Path, *sources: str, solution: tuple[int, ...] = ()) -> Path:
@@ -31,36 +33,39 @@ def _write(path: Path, *sources: str, solution: tuple[int, ...] = ()) -> Path:
 
 
 def test_normalize_and_validate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = _write(tmp_path / "05_demo.ipynb", "x = 1", SOLUTION, solution=(1,))
+    path = _write(tmp_path / "05_demo.ipynb", "x = 1", *EXERCISE, solution=(3,))
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
-    assert f"{path} cell 2: source and outputs must be hidden (run 'make normalize')" in err
+    assert f"{path} cell 4: source and outputs must be hidden (run 'make normalize')" in err
     assert main(["normalize", str(path)]) == 0
     assert capsys.readouterr().out == f"normalized {path}\n"
-    meta = nbformat.read(path, as_version=4).cells[2].metadata
-    assert meta["nbgrader"]["grade_id"] == "05_demo-solution-1" and meta["jupyter"]["source_hidden"]
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[3].metadata["nbgrader"]["grade_id"] == "05_demo-ex1-check"
+    assert cells[4].metadata["jupyter"]["source_hidden"]
     before = path.read_bytes()
     assert main(["normalize", str(path)]) == 0  # nothing left to do: the file is not rewritten
     assert capsys.readouterr().out == "" and path.read_bytes() == before
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().err == ""
     # normalize also reports what it cannot fix
-    broken = _write(tmp_path / "06_broken.ipynb", "answer = 1", solution=(0,))
+    broken = _write(tmp_path / "06_broken.ipynb", "answer = None", "ae.checks.the_answer(answer)", "answer = 1",
+                    solution=(2,))
     assert main(["normalize", str(broken), str(path)]) == 1
     captured = capsys.readouterr()
     assert f"normalized {broken}" in captured.out
-    assert f"{broken} cell 1: needs one '### BEGIN SOLUTION'" in captured.err
+    assert f"{broken} cell 3: needs one '### BEGIN SOLUTION'" in captured.err
 
 
 def test_student(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "notebooks"
     src.mkdir()
-    path = _write(src / "01_x.ipynb", SOLUTION, solution=(0,))
+    path = _write(src / "01_x.ipynb", *EXERCISE, solution=(2,))
     assert main(["normalize", str(path)]) == 0
     assert main(["student", str(src), str(tmp_path / "build")]) == 0
     assert capsys.readouterr().out.endswith(f"wrote {tmp_path / 'build' / '01_x.ipynb'}\n")
     student = nbformat.read(tmp_path / "build" / "01_x.ipynb", as_version=4)
-    assert "6 * 7" not in student.cells[1].source and ex.STUDENT_STUB in student.cells[1].source
+    expected = [f"answer = None\n{ex.STUDENT_STUB}", "ae.checks.the_answer(answer)"]
+    assert [c.source for c in student.cells[1:]] == expected
 
 
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -68,7 +73,7 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
         with pytest.raises(SystemExit) as err:
             main(argv)
         assert err.value.code == 2
-    assert "usage: python -m aecourse" in capsys.readouterr().err
+    assert "usage: python -m tools" in capsys.readouterr().err
 
 
 def test_execute_runs_a_fresh_kernel_in_the_notebook_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,14 +116,14 @@ def test_run_notebook_timings_and_errors(tmp_path: Path) -> None:
 
 
 def test_python_dash_m(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`python -m aecourse` (what the Makefile calls) runs main and exits with its status."""
+    """`python -m tools` (what the Makefile calls) runs main and exits with its status."""
     good = _write(tmp_path / "07_demo.ipynb", "x = 1")
     bad = _write(tmp_path / "08_demo.ipynb", "answer = 1", solution=(0,))
-    monkeypatch.delitem(sys.modules, "aecourse.__main__")  # run it afresh, as python -m does
+    monkeypatch.delitem(sys.modules, "tools.__main__")  # run it afresh, as python -m does
     for path, status in ((good, 0), (bad, 1)):
-        monkeypatch.setattr(sys, "argv", ["python -m aecourse", "validate", str(path)])
+        monkeypatch.setattr(sys, "argv", ["python -m tools", "validate", str(path)])
         with pytest.raises(SystemExit) as done:
-            runpy.run_module("aecourse", run_name="__main__", alter_sys=False)
+            runpy.run_module("tools", run_name="__main__", alter_sys=False)
         assert done.value.code == status
 
 
@@ -126,7 +131,7 @@ def test_stored_prints_are_merged_into_one_output_per_stream() -> None:
     """However the kernel cut the prints into messages, a cell stores one stdout output."""
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    from aecourse.notebooks import _merge_streams
+    from tools.notebooks import _merge_streams
 
     cell = new_code_cell("print('a'); print('b')")
     cell.outputs = [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from aecourse.exercises import BEGIN, END, SOLUTION_TAG
+from tools.exercises import BEGIN, END, SOLUTION_TAG
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"

@@ -1,10 +1,10 @@
 """The course's command line, used by the Makefile.
 
-    python -m aecourse execute NOTEBOOK...    re-run notebooks in place, fresh kernel
-    python -m aecourse normalize NOTEBOOK...  give solution cells their metadata
-    python -m aecourse validate NOTEBOOK...   check the exercise format
-    python -m aecourse student SRC DEST       write the student edition
-    python -m aecourse bench [--quick] [--out DIR] [NOTEBOOK...]   timings report
+    python -m tools execute NOTEBOOK...    re-run notebooks in place, fresh kernel
+    python -m tools normalize NOTEBOOK...  give solution cells their metadata
+    python -m tools validate NOTEBOOK...   check the exercise format
+    python -m tools student SRC DEST       write the student edition
+    python -m tools bench [--quick] [--out DIR] [NOTEBOOK...]   timings report
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .notebooks import run_notebook
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run one command; return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m aecourse", description="aecourse course tools")
+    parser = argparse.ArgumentParser(prog="python -m tools", description="the course tooling")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("execute", "re-run notebooks in place in a fresh kernel"),
