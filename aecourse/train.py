@@ -1,8 +1,9 @@
-"""The one training loop of the course, and the evaluation helpers around it.
+"""The one training loop of the course, its history, and checkpoints.
 
 Nothing here is specific to a model or task: the task enters as an objective
-``loss_fn(model, batch)`` (see :mod:`aecourse.losses`) and as metrics. Notebook 03
-writes this loop by hand and checks that :func:`fit` gives identical losses.
+``loss_fn(model, batch)`` (see :mod:`aecourse.losses`) and as metrics (see
+:mod:`aecourse.metrics`, whose names are reachable here too: ``ae.train.accuracy``).
+Notebook 03 writes this loop by hand and checks that :func:`fit` gives identical losses.
 """
 
 from __future__ import annotations
@@ -11,35 +12,35 @@ import copy
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
 from . import _validate
 from .losses import Objective
+from .metrics import (  # re-exported: the notebooks write ae.train.accuracy etc.
+    Metric,
+    _model_device,
+    _scalar,
+    _to_device,
+    accuracy,
+    auroc,
+    encode,
+    evaluate,
+    predict,
+    reconstruction_mse,
+    rmse,
+)
 from .runtime import resolve_device
 
 __all__ = [
-    "History",
-    "Metric",
-    "fit",
-    "evaluate",
-    "predict",
-    "encode",
-    "accuracy",
-    "auroc",
-    "reconstruction_mse",
-    "rmse",
-    "save_checkpoint",
-    "load_checkpoint",
+    "History", "fit", "save_checkpoint", "load_checkpoint",
+    "Metric", "evaluate", "predict", "encode", "accuracy", "auroc", "reconstruction_mse", "rmse",
 ]
-
-Metric = Callable[[nn.Module, DataLoader, torch.device], float]
 
 
 @dataclass
@@ -74,36 +75,28 @@ class History:
             self.records.setdefault(key, []).append(value)
 
 
-def _to_device(batch: Sequence[torch.Tensor] | torch.Tensor, device: torch.device) -> list[torch.Tensor]:
-    if isinstance(batch, torch.Tensor):  # a DataLoader over a bare tensor yields tensors, not tuples
-        batch = (batch,)
-    if not isinstance(batch, (tuple, list)) or not all(isinstance(t, torch.Tensor) for t in batch):
-        raise TypeError(f"batches must be tensors or tuples of tensors, got {type(batch).__name__}")
-    return [t.to(device) for t in batch]
-
-
 def fit(
     model: nn.Module,
     loss_fn: Objective,
-    train_loader: DataLoader,
-    val_loader: DataLoader | None = None,
+    train_loader: Iterable[Sequence[torch.Tensor]],
+    val_loader: Iterable[Sequence[torch.Tensor]] | None = None,
     *,
     epochs: int = 10,
     optimizer: torch.optim.Optimizer | None = None,
-    lr: float = 1e-3,
+    lr: float | None = None,
     metrics: Mapping[str, Metric] | None = None,
     monitor: str = "val_loss",
     mode: str = "min",
     checkpoint: str | Path | None = None,
     restore_best: bool = True,
     device: torch.device | str | None = None,
-    print_every: int = 0,
     progress: bool | None = None,
 ) -> History:
-    """Train ``model`` by minimizing ``loss_fn`` over ``train_loader`` for ``epochs``.
+    """Train ``model`` by minimizing ``loss_fn`` over ``train_loader`` for ``epochs`` (notebook 03).
 
     Each epoch: for every minibatch, ``zero_grad``, loss, ``backward``, ``step``; then,
-    with a ``val_loader``, the validation loss and ``metrics`` under ``no_grad``. The
+    with a ``val_loader``, the validation loss (eval mode, no gradients) and each
+    ``metric(model, val_loader, device)``. The
     weights of the best epoch by ``monitor`` are kept (a deep copy of the state dict,
     and the ``checkpoint`` file if given) and restored at the end.
 
@@ -114,7 +107,8 @@ def fit(
         val_loader: optional; without it, ``monitor`` falls back to ``"train_loss"``.
         epochs: number of passes over ``train_loader``.
         optimizer: defaults to ``Adam(model.parameters(), lr)``.
-        lr: learning rate of the default optimizer.
+        lr: learning rate of the default optimizer (1e-3 when not given); with an
+            ``optimizer`` of your own, give the rate to it instead.
         metrics: name -> ``metric(model, loader, device)`` computed on ``val_loader``
             each epoch and recorded as ``"val_<name>"``.
         monitor: the recorded quantity that picks the best epoch.
@@ -124,7 +118,6 @@ def fit(
         device: where to train; ``None`` means the course's device,
             :func:`aecourse.get_device` (``AECOURSE_DEVICE`` or the best available).
             The model is moved there, and so is every batch.
-        print_every: print the running training loss every this many batches (0: never).
         progress: show a tqdm progress bar; ``None`` shows it unless the environment
             variable ``CI`` or ``AECOURSE_NO_PROGRESS`` is set.
 
@@ -138,7 +131,6 @@ def fit(
     """
     epochs = _validate.positive_int(epochs, "epochs")
     _validate.one_of(mode, ("min", "max"), "mode")
-    print_every = _validate.integer(print_every, "print_every")
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not callable(loss_fn):
@@ -155,7 +147,9 @@ def fit(
     device = resolve_device(device)
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
+    elif lr is not None:
+        raise ValueError("lr sets the default optimizer's rate; give the optimizer you pass its own lr instead")
 
     history = History(monitor=monitor)
     sign = 1.0 if mode == "min" else -1.0
@@ -174,8 +168,6 @@ def fit(
             optimizer.step()
             total += value * len(batch[0])
             count += len(batch[0])
-            if print_every and step % print_every == 0:
-                print(f"epoch {epoch} batch {step}: loss {total / count:.4f}")
         if count == 0:
             raise ValueError(f"train_loader gave no batches in epoch {epoch}: is it empty (drop_last on few samples)?")
         record = {"train_loss": total / count}
@@ -217,148 +209,6 @@ def _check_finite(value: float, problem: str) -> None:
         raise FloatingPointError(
             f"{problem}; try a smaller learning rate, or check the inputs and the loss for log(0) or NaN"
         )
-
-
-def _scalar(loss: object) -> torch.Tensor:
-    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
-        raise ValueError(f"loss_fn must return a scalar tensor (reduce it with .mean()), got {shape}")
-    return loss.reshape(())
-
-
-def _model_device(model: nn.Module) -> torch.device:
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
-@torch.no_grad()
-def evaluate(
-    model: nn.Module, loss_fn: Objective, loader: DataLoader, device: torch.device | str | None = None
-) -> float:
-    """Mean of ``loss_fn`` over every sample in ``loader``, in eval mode, without gradients.
-
-    Runs on ``device`` if given, else on the model's device; the model's train/eval
-    mode is restored afterwards.
-    """
-    device = resolve_device(device) if device is not None else _model_device(model)
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    try:
-        for batch in loader:
-            batch = _to_device(batch, device)
-            total += _scalar(loss_fn(model, batch)).item() * len(batch[0])
-            count += len(batch[0])
-    finally:
-        model.train(was_training)
-    if count == 0:
-        raise ValueError("loader is empty")
-    return total / count
-
-
-@torch.no_grad()
-def predict(
-    model: nn.Module,
-    loader: DataLoader,
-    device: torch.device | str | None = None,
-    fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``fn`` (default: ``model``) on every batch's ``x``, in one pass over ``loader``.
-
-    Returns:
-        ``(outputs, targets)`` as NumPy arrays: outputs stacked over batches, and the
-        batches' second tensor (labels) if they have one, else their ``x``.
-    """
-    outputs, labels, inputs = _run_batches(model, loader, device, fn)
-    return outputs, (labels if labels is not None else inputs)
-
-
-def encode(
-    model: nn.Module, loader: DataLoader, device: torch.device | str | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Codes ``model.encode(x)`` for a whole loader: (N, latent_dim), and labels (N,) or None."""
-    if not hasattr(model, "encode"):
-        raise TypeError(f"model must have an encode method, got {type(model).__name__}")
-    z, labels, _ = _run_batches(model, loader, device, model.encode)
-    return z, labels
-
-
-@torch.no_grad()
-def _run_batches(
-    model: nn.Module,
-    loader: DataLoader,
-    device: torch.device | str | None,
-    fn: Callable[[torch.Tensor], torch.Tensor] | None,
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """One eval-mode pass: (outputs of fn(x), labels or None, inputs x), all stacked.
-
-    Runs on ``device`` if given, else on the model's device; restores the model's mode.
-    """
-    device = resolve_device(device) if device is not None else _model_device(model)
-    fn = fn if fn is not None else model
-    was_training = model.training
-    model.eval()
-    outputs, labels, inputs = [], [], []
-    try:
-        for batch in loader:
-            batch = _to_device(batch, device)
-            outputs.append(fn(batch[0]).cpu())
-            inputs.append(batch[0].cpu())
-            if len(batch) > 1:
-                labels.append(batch[1].cpu())
-    finally:
-        model.train(was_training)
-    if not outputs:
-        raise ValueError("loader is empty")
-    stacked_labels = torch.cat(labels).numpy() if labels else None
-    return torch.cat(outputs).numpy(), stacked_labels, torch.cat(inputs).numpy()
-
-
-def _logits_and_labels(model: nn.Module, loader: DataLoader, device: torch.device | None) -> tuple:
-    logits, y = predict(model, loader, device)
-    if logits.ndim != 2 or y.ndim != 1 or len(y) != len(logits):
-        raise ValueError(f"expected logits (N, C) and labels (N,), got {logits.shape} and {y.shape}")
-    return logits, y
-
-
-def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Share of samples whose predicted class is the label (one logit: class 1 when it is > 0)."""
-    logits, y = _logits_and_labels(model, loader, device)
-    predicted = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(axis=1)
-    return float((predicted == y).mean())
-
-
-def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Area under the ROC curve, one class against the rest, averaged over classes.
-
-    A one-logit model is read as binary (the logit scores class 1). Every class must
-    appear in the labels: the AUROC of a missing class is undefined.
-    """
-    from sklearn.metrics import roc_auc_score
-
-    logits, y = _logits_and_labels(model, loader, device)
-    n_classes = max(logits.shape[1], 2)
-    missing = sorted(set(range(n_classes)) - set(np.unique(y).tolist()))
-    if missing:
-        raise ValueError(f"auroc needs every class in the labels; classes {missing} are missing from this loader")
-    if logits.shape[1] == 1:
-        return float(roc_auc_score(y, logits[:, 0]))
-    probs = torch.softmax(torch.from_numpy(logits), dim=1).numpy()
-    if probs.shape[1] == 2:
-        return float(roc_auc_score(y, probs[:, 1]))
-    return float(roc_auc_score(y, probs, multi_class="ovr", labels=np.arange(probs.shape[1])))
-
-
-def reconstruction_mse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Mean squared error between x_hat = model(x) and x, over every pixel."""
-    x_hat, _, x = _run_batches(model, loader, device, None)  # one pass: each x_hat meets its own x
-    return float(((x_hat - x) ** 2).mean())
-
-
-def rmse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
-    """Root mean squared error of a regressor's output (B, 1) against targets y (B,)."""
-    pred, y = predict(model, loader, device)
-    return float(np.sqrt(((pred.reshape(-1) - y) ** 2).mean()))
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, /, **info: float | int) -> Path:

@@ -136,8 +136,6 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
      "mode must be one of"),
     ("fit monitor", lambda: ae.fit(_net(), losses.classification(), _loader(X, Y), monitor="val_acc"), ValueError,
      "monitor must be one of"),
-    ("fit print_every", lambda: ae.fit(_net(), losses.classification(), _loader(X, Y), print_every=-1),
-     ValueError, "print_every must be a non-negative int"),
     ("fit metric named loss", lambda: ae.fit(_net(), losses.classification(), _loader(X, Y), _loader(X, Y),
                                              metrics={"loss": ae.train.accuracy}), ValueError,
      "metrics must not be named 'loss'"),

@@ -109,7 +109,7 @@ def test_fit_equals_a_hand_written_loop(small: ae.Split, make_model, make_optimi
     loaders = _loaders(small)
     history = ae.fit(
         model, losses.reconstruction("mse"), loaders["train"], loaders["val"],
-        epochs=epochs, lr=lr, optimizer=optimizer, restore_best=False,
+        epochs=epochs, lr=None if optimizer else lr, optimizer=optimizer, restore_best=False,
     )
     assert history["train_loss"] == hand_train  # exactly, not approximately
     assert history["val_loss"] == hand_val
@@ -178,8 +178,8 @@ def test_fit_argument_errors(small: ae.Split) -> None:
             ae.fit(model, loss_fn, loaders["train"], epochs=epochs)
     with pytest.raises(ValueError, match=r"mode must be one of \('min', 'max'\), got 'best'"):
         ae.fit(model, loss_fn, loaders["train"], epochs=1, mode="best")
-    with pytest.raises(ValueError, match="print_every must be a non-negative int"):
-        ae.fit(model, loss_fn, loaders["train"], epochs=1, print_every=-1)
+    with pytest.raises(ValueError, match="give the optimizer you pass its own lr"):  # lr would be ignored
+        ae.fit(model, loss_fn, loaders["train"], epochs=1, lr=0.5, optimizer=torch.optim.SGD(model.parameters(), 0.1))
     expected = "monitor must be one of ['train_loss', 'val_loss', 'val_mse'], got 'val_acc'"
     with pytest.raises(ValueError, match=re.escape(expected)):
         metrics = {"mse": train.reconstruction_mse}
@@ -264,16 +264,6 @@ def test_fit_classifier_with_metrics_and_device(small: ae.Split) -> None:
     assert history.keys() == ["train_loss", "val_loss", "val_accuracy", "val_auroc"]
     assert history["val_accuracy"][history.best_epoch - 1] == max(history["val_accuracy"])
     assert max(history["val_accuracy"]) > 0.5 and history["val_auroc"][-1] > 0.8  # better than chance (0.1, 0.5)
-
-
-def test_fit_prints_every_n_batches(small: ae.Split, capsys: pytest.CaptureFixture[str]) -> None:
-    ae.fit(_tiny_ae(), losses.reconstruction(), _loaders(small)["train"], epochs=2, print_every=2)
-    lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 * 2  # 5 batches per epoch: after batches 2 and 4
-    assert re.fullmatch(r"epoch 1 batch 2: loss \d\.\d{4}", lines[0])
-    assert lines[-1].startswith("epoch 2 batch 4: loss ")
-    ae.fit(_tiny_ae(), losses.reconstruction(), _loaders(small)["train"], epochs=1)
-    assert capsys.readouterr().out == ""
 
 
 def test_fit_progress_bar(small: ae.Split, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -502,3 +492,8 @@ def test_evaluation_helpers_leave_global_rng_and_loader_order_alone() -> None:
     list(twin)
     for a, b in zip(shuffled, twin, strict=True):  # so their next epochs still agree
         assert torch.equal(a[0], b[0])
+
+
+def test_fit_prints_nothing_without_a_bar(small: ae.Split, capsys: pytest.CaptureFixture[str]) -> None:
+    ae.fit(_tiny_ae(), losses.reconstruction(), _loaders(small)["train"], epochs=1, progress=False)
+    assert capsys.readouterr().out == ""
