@@ -1,6 +1,7 @@
 # The course's commands. `make lab` opens the course, `make test` runs every test;
 # both create the virtual environment .venv first when it is missing.
-#   make lab       start JupyterLab on the course (localhost only, token auth on)
+#   make lab       start JupyterLab on the course (localhost only, token auth on), in the
+#                  learner's working copy my-notebooks/ (made on first start, never overwritten)
 #   make test      unit tests, every notebook re-run and compared by nbval, then the
 #                  student edition run top to bottom (its stubs must not crash); both
 #                  cores, one notebook per worker
@@ -11,6 +12,7 @@
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
+#   make grade-demo  nbgrader round trip: release, submissions, autograde, feedback (build/grading)
 #   make html      the HTML edition: every notebook as an offline web page, plus an
 #                  index (the notebook map), in build/html; open build/html/index.html
 #   make test-browser  JupyterLab and the HTML edition in headless Chromium (Debian's
@@ -28,6 +30,11 @@ TORCH_INDEX ?=
 NB     ?= notebooks/*.ipynb
 # Extra JupyterLab options, e.g. LAB_ARGS=--no-browser
 LAB_ARGS ?=
+# The learner's working copy of the notebooks (git-ignored): made by the first `make lab`,
+# never overwritten, so `git pull` never conflicts with a learner's answers
+WORK   ?= my-notebooks
+# The notebooks of the nbgrader round trip (make grade-demo)
+GRADE_NB ?= notebooks/00_course_tour.ipynb notebooks/01_latent_representations.ipynb
 # Seed offsets make test-seeds runs the course with
 SEED_OFFSETS ?= 1 2 3 4 5
 # pytest workers: one notebook file per worker
@@ -59,7 +66,7 @@ NBVAL_LAX := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cel
 # Other CPU kernels than this machine's best: what another machine would compute with
 SWITCHED_KERNELS := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott MKL_CBWR=COMPATIBLE
 
-.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check html \
+.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check grade-demo html \
 	test-browser bench lint clean distclean
 
 setup: $(STAMP)
@@ -78,10 +85,12 @@ $(STAMP): pyproject.toml constraints.txt
 # 26-32 s on 1 thread, 29-31 s on 2) and lose badly when anything else runs (notebook 00
 # with another job on the machine: 15 s on 1 thread, 42 s on 2, in the learner walk).
 lab: $(STAMP)
-	@echo "Opening the course; the URL with its token is printed below (Ctrl+C stops it)."
+	@$(BIN)/python -m tools.workcopy notebooks $(WORK)
+	@echo "Opening the course at $(WORK)/00_course_tour.ipynb; the URL with its token is printed below (Ctrl+C stops it)."
 	env -u AECOURSE_DEVICE -u AECOURSE_NO_PROGRESS \
 		$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=$(CURDIR) --ServerApp.default_url=/lab/tree/notebooks $(AS_ROOT) $(LAB_ARGS)
+		--ServerApp.root_dir=$(abspath $(WORK)) --LabApp.default_url=/lab/tree/00_course_tour.ipynb \
+		$(AS_ROOT) $(LAB_ARGS)
 
 test: unit nbval student-check
 
@@ -113,6 +122,11 @@ student: $(STAMP)
 # (outputs are not compared: it has none).
 student-check: student
 	$(NBVAL_LAX) build/student
+
+# An instructor's round trip with nbgrader: release, three submissions (all solved, untouched,
+# one wrong answer), autograde, feedback; the scores are checked (build/grading)
+grade-demo: $(STAMP)
+	$(BIN)/python -m tools.grading --out build/grading $(GRADE_NB)
 
 html: $(STAMP)
 	$(BIN)/python -m tools.html_edition notebooks build/html

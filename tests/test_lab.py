@@ -1,4 +1,5 @@
-"""`make lab` serves JupyterLab on localhost with token authentication."""
+"""`make lab` serves JupyterLab on localhost with token authentication, on the learner's
+working copy of the notebooks, opening at the first one; and how that copy is kept."""
 
 from __future__ import annotations
 
@@ -35,10 +36,24 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
         return err.code, b""
 
 
-def test_make_lab_serves_jupyterlab_with_token_auth() -> None:
+def _get_no_redirect(url: str, token: str) -> tuple[int, str]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            return None
+
+    request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=5) as response:
+            return response.status, ""
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers.get("Location", "")
+
+
+def test_make_lab_serves_jupyterlab_with_token_auth(tmp_path: Path) -> None:
     port = _free_port()
+    work = tmp_path / "my-notebooks"
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}", "LAB_ARGS=--no-browser"],
+        ["make", "--no-print-directory", "lab", f"PORT={port}", "LAB_ARGS=--no-browser", f"WORK={work}"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -55,7 +70,7 @@ def test_make_lab_serves_jupyterlab_with_token_auth() -> None:
             if not line and proc.poll() is not None:
                 pytest.fail("make lab exited early:\n" + "".join(log))
             log.append(line)
-            match = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=([0-9a-f]+)", line)
+            match = re.search(rf"http://127\.0\.0\.1:{port}/lab[^?\s]*\?token=([0-9a-f]+)", line)
             if match:
                 token = match.group(1)
         assert token, "make lab printed no URL with a token:\n" + "".join(log)
@@ -70,10 +85,14 @@ def test_make_lab_serves_jupyterlab_with_token_auth() -> None:
         else:
             pytest.fail("make lab printed its URL but never answered on it:\n" + "".join(log))
         assert status == 200 and "started" in json.loads(body)
-        status, body = _get(f"http://127.0.0.1:{port}/api/contents/notebooks", token)
-        assert status == 200
+        status, body = _get(f"http://127.0.0.1:{port}/api/contents", token)
+        assert status == 200  # the lab's root is the working copy, made from notebooks/
         names = {item["name"] for item in json.loads(body)["content"]}
-        assert "00_course_tour.ipynb" in names
+        assert {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} <= names
+        course = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+        assert sorted(p.name for p in work.glob("*.ipynb")) == course
+        status, location = _get_no_redirect(f"http://127.0.0.1:{port}/", token)
+        assert status == 302 and location.rstrip("?").endswith("/lab/tree/00_course_tour.ipynb"), (status, location)
         assert _get(f"http://127.0.0.1:{port}/api/status")[0] == 403  # no token, no access
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -81,3 +100,32 @@ def test_make_lab_serves_jupyterlab_with_token_auth() -> None:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_working_copy_is_made_once_and_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import workcopy
+
+    src, work = tmp_path / "notebooks", tmp_path / "work"
+    src.mkdir()
+    (src / "01_a.ipynb").write_text("course version 1")
+    assert workcopy.main([str(src), str(work)]) == 0
+    assert "copied 1 notebook" in capsys.readouterr().out
+    (work / "01_a.ipynb").write_text("my answers")  # the learner works in the copy
+    (src / "01_a.ipynb").write_text("course version 2")  # git pull brings a new version
+    (src / "02_b.ipynb").write_text("a new notebook")
+    copied, changed = workcopy.update(src, work)
+    assert copied == [work / "02_b.ipynb"] and changed == [src / "01_a.ipynb"]
+    assert (work / "01_a.ipynb").read_text() == "my answers"  # never overwritten
+    assert (work / "02_b.ipynb").read_text() == "a new notebook"
+    workcopy.main([str(src), str(work)])
+    assert "is newer than your copy" in capsys.readouterr().out
+    (work / "01_a.ipynb").unlink()  # deleting one's copy brings the new version
+    assert workcopy.update(src, work) == ([work / "01_a.ipynb"], [])
+    assert (work / "01_a.ipynb").read_text() == "course version 2"
+    with pytest.raises(FileNotFoundError, match="holds no notebooks"):
+        workcopy.update(tmp_path / "nothing", work)
+
+
+def test_the_working_copy_is_git_ignored() -> None:
+    assert "my-notebooks/" in (ROOT / ".gitignore").read_text().splitlines()
+    assert "WORK   ?= my-notebooks" in (ROOT / "Makefile").read_text()
