@@ -1,20 +1,15 @@
 """Datasets, splits, loaders, on-disk streaming and noise.
 
 Introduced in notebook 03 (training recipe), which builds each piece by hand first.
-The offline default everywhere is scikit-learn's bundled 8x8 digits.
+The offline default everywhere is scikit-learn's bundled 8x8 digits; MNIST and
+Fashion-MNIST files are read (and downloaded) by :mod:`aecourse.idx`.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
-import shutil
-import struct
 import tempfile
-import urllib.request
-import zlib
 from dataclasses import dataclass
-from http.client import HTTPException
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,40 +18,14 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from . import _validate
+from .idx import _IDX_SOURCES, default_data_dir, read_idx, read_idx_parts, write_idx
 from .runtime import seed as course_seed
 
-__all__ = [
-    "ImageData",
-    "Split",
-    "DATASETS",
-    "load_dataset",
-    "load_digits",
-    "load_idx_dataset",
-    "read_idx",
-    "write_idx",
-    "default_data_dir",
-    "split_data",
-    "make_loader",
-    "make_loaders",
-    "save_arrays",
-    "DiskDataset",
-    "add_gaussian_noise",
+__all__ = [  # read_idx, write_idx and default_data_dir come from aecourse.idx
+    "ImageData", "Split", "DATASETS", "load_dataset", "load_digits", "load_idx_dataset", "read_idx", "write_idx",
+    "default_data_dir", "split_data", "make_loader", "make_loaders", "save_arrays", "DiskDataset", "add_gaussian_noise",
 ]
 
-# Where MNIST-format files are published; tried in order, then the local cache is used.
-_IDX_SOURCES = {
-    "mnist": (
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-        "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    ),
-    "fashion-mnist": (
-        "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
-    ),
-}
-_IDX_FILES = (
-    ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
-)
 _CLASS_NAMES = {
     "digits": tuple(str(d) for d in range(10)),
     "mnist": tuple(str(d) for d in range(10)),
@@ -66,9 +35,6 @@ _CLASS_NAMES = {
     ),
 }
 DATASETS = tuple(_CLASS_NAMES)
-
-# IDX type codes (the third byte of the magic number) and the NumPy dtypes they hold.
-_IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +51,7 @@ class ImageData:
         return len(self.x)
 
     def subsample(self, n: int, seed: int = 0) -> ImageData:
-        """Return a stratified random subset of ``n`` samples (all of them if fewer)."""
+        """A stratified random subset of ``n`` samples, all of them if fewer (every setup cell, notebook 00 on)."""
         n = _validate.positive_int(n, "n")
         seed = course_seed(seed)
         if n >= len(self):
@@ -110,11 +76,6 @@ class Split(NamedTuple):
     test: tuple[np.ndarray, np.ndarray]
 
 
-def default_data_dir() -> Path:
-    """The cache folder for downloaded data: ``$AECOURSE_DATA`` or ``~/.cache/aecourse``."""
-    return Path(os.environ.get("AECOURSE_DATA", Path.home() / ".cache" / "aecourse"))
-
-
 def load_digits() -> ImageData:
     """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to [0, 1]."""
     from sklearn.datasets import load_digits as _sk_digits
@@ -128,7 +89,7 @@ def load_digits() -> ImageData:
 def load_dataset(
     name: str = "digits", root: str | Path | None = None, download: bool = True
 ) -> ImageData:
-    """Load a dataset by name: ``"digits"`` (offline), ``"mnist"`` or ``"fashion-mnist"``.
+    """Load a dataset by name: ``"digits"`` (offline), ``"mnist"`` or ``"fashion-mnist"`` (notebook 00 on).
 
     MNIST and Fashion-MNIST are read from the standard gzipped IDX files in
     ``root/<name>/`` (default root: :func:`default_data_dir`), downloaded there first
@@ -144,121 +105,10 @@ def load_dataset(
 
 
 def load_idx_dataset(folder: str | Path, name: str = "mnist", download: bool = False) -> ImageData:
-    """Load MNIST-format data (the four gzipped IDX files) from ``folder``."""
+    """Load MNIST-format data (the four gzipped IDX files) from ``folder`` (see :mod:`aecourse.idx`)."""
     _validate.one_of(name, tuple(_IDX_SOURCES), "name")
-    folder = Path(folder)
-    xs, ys, shapes = [], [], []
-    for image_file, label_file in _IDX_FILES:
-        for filename in (image_file, label_file):
-            path = folder / filename
-            if not path.exists():
-                if download:
-                    _download(name, filename, path)
-                else:
-                    raise FileNotFoundError(_missing_message(name, folder, filename))
-        images = read_idx(folder / image_file)
-        labels = read_idx(folder / label_file)
-        if images.ndim != 3:
-            raise ValueError(f"{folder / image_file}: expected (N, H, W) images, got shape {images.shape}")
-        if labels.ndim != 1 or len(labels) != len(images):
-            raise ValueError(
-                f"{folder / label_file}: expected {len(images)} labels (one per image), got shape {labels.shape}"
-            )
-        n_classes = len(_CLASS_NAMES[name])
-        if len(labels) and (labels.min() < 0 or labels.max() >= n_classes):
-            raise ValueError(
-                f"{folder / label_file}: labels must be in 0..{n_classes - 1}, got {labels.min()}..{labels.max()}"
-            )
-        shapes.append(images.shape[1:])
-        if shapes[0] != shapes[-1]:
-            raise ValueError(
-                f"{folder / image_file}: images are {shapes[-1]}, but {folder / _IDX_FILES[0][0]} has {shapes[0]}"
-            )
-        xs.append(images.reshape(len(images), -1).astype(np.float32) / 255.0)
-        ys.append(labels.astype(np.int64))
-    height, width = shapes[0]
-    return ImageData(
-        np.concatenate(xs), np.concatenate(ys), (height, width), _CLASS_NAMES[name], name
-    )
-
-
-def _missing_message(name: str, folder: Path, filename: str) -> str:
-    files = ", ".join(f for pair in _IDX_FILES for f in pair)
-    return (
-        f"{name}: {filename} is missing from {folder} and could not be downloaded. "
-        f"Put the four files ({files}) in that folder, or set AECOURSE_DATA to the "
-        f"folder that holds a '{name}' subfolder with them."
-    )
-
-
-def _download(name: str, filename: str, path: Path) -> None:
-    """Fetch one IDX file into ``path`` (atomically); raise FileNotFoundError on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    errors = []
-    for base in _IDX_SOURCES[name]:
-        tmp = None
-        try:
-            with urllib.request.urlopen(base + filename, timeout=30) as response:
-                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-                with os.fdopen(fd, "wb") as out:
-                    shutil.copyfileobj(response, out)
-            os.replace(tmp, path)
-            return
-        except (OSError, HTTPException) as err:  # URLError, timeouts, HTTP errors, a transfer cut short
-            errors.append(f"{base}: {err}")
-        finally:  # a transfer cut off half-way leaves no .part file behind
-            if tmp is not None and os.path.exists(tmp):
-                os.remove(tmp)
-    raise FileNotFoundError(
-        _missing_message(name, path.parent, filename) + " Tried: " + "; ".join(errors)
-    )
-
-
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (gzipped if its name ends in ``.gz``) into a NumPy array.
-
-    A file that is not gzip, a gzip stream cut short, a bad magic number, a short
-    header or a body of the wrong size each raise a ValueError that names the file.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"path {path} does not exist")
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                data = f.read()
-        else:
-            data = path.read_bytes()
-    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError; a cut stream an EOFError
-        raise ValueError(
-            f"{path} could not be read as a gzip file ({type(err).__name__}: {err}); delete it and get it again"
-        ) from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number)")
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    ndim = data[3]
-    if ndim == 0 or len(data) < 4 + 4 * ndim:
-        raise ValueError(f"{path}: the IDX header is cut short ({len(data)} bytes for {ndim} dimensions)")
-    shape = struct.unpack(f">{ndim}i", data[4 : 4 + 4 * ndim])
-    body = data[4 + 4 * ndim :]
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(body) != expected:
-        raise ValueError(f"{path}: header says {shape} ({expected} bytes), file has {len(body)}")
-    return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
-
-
-def write_idx(path: str | Path, array: np.ndarray) -> None:
-    """Write ``array`` as an IDX file (gzipped if the name ends in ``.gz``)."""
-    array = np.asarray(array)
-    codes = {np.dtype(v).newbyteorder("="): k for k, v in _IDX_DTYPES.items()}
-    code = codes.get(array.dtype)
-    if code is None:
-        raise ValueError(f"array dtype {array.dtype} has no IDX type code")
-    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}i", *array.shape)
-    body = array.astype(np.dtype(_IDX_DTYPES[code])).tobytes()
-    opener = gzip.open if Path(path).suffix == ".gz" else open
-    with opener(path, "wb") as f:
-        f.write(header + body)
+    x, y, image_shape = read_idx_parts(Path(folder), name, len(_CLASS_NAMES[name]), download)
+    return ImageData(x, y, image_shape, _CLASS_NAMES[name], name)
 
 
 def split_data(
@@ -268,7 +118,7 @@ def split_data(
     seed: int = 0,
     stratify: bool = True,
 ) -> Split:
-    """Split into train/validation/test by ``ratios`` (default 8:1:1), stratified by ``y``.
+    """Split into train/validation/test by ``ratios`` (default 8:1:1), stratified by ``y`` (notebook 03).
 
     Args:
         x: (N, ...) inputs.
@@ -315,7 +165,7 @@ def make_loader(
     shuffle: bool = False,
     seed: int = 0,
 ) -> DataLoader:
-    """A DataLoader over in-memory arrays; each batch is a tuple of tensors.
+    """A DataLoader over in-memory arrays; each batch is a tuple of tensors (notebook 03).
 
     Integer arrays become int64 tensors (labels) and the rest float32. With
     ``shuffle``, the order comes from a generator seeded by ``seed`` (shifted by
@@ -343,7 +193,7 @@ def make_loader(
 def make_loaders(
     split: Split, batch_size: int = 64, seed: int = 0, labels: bool = True
 ) -> dict[str, DataLoader]:
-    """Loaders for a :class:`Split`: shuffled ``"train"``, ordered ``"val"`` and ``"test"``.
+    """Loaders for a :class:`Split`: shuffled ``"train"``, ordered ``"val"`` and ``"test"`` (notebook 03).
 
     With ``labels=False`` batches hold only ``x`` (what an autoencoder needs).
     """
@@ -371,7 +221,7 @@ def _as_tensor(a: np.ndarray | torch.Tensor, name: str = "array") -> torch.Tenso
 
 
 def save_arrays(folder: str | Path, x: np.ndarray, y: np.ndarray | None = None) -> Path:
-    """Write ``x`` (and ``y``) as ``.npy`` files in ``folder`` for :class:`DiskDataset`.
+    """Write ``x`` (and ``y``) as ``.npy`` files in ``folder`` for :class:`DiskDataset` (notebook 03).
 
     Both files are written to temporary names first and renamed only when both are
     complete, so a failed call leaves the folder as it was; without ``y``, an old
@@ -408,7 +258,7 @@ def save_arrays(folder: str | Path, x: np.ndarray, y: np.ndarray | None = None) 
 
 
 class DiskDataset(Dataset):
-    """A Dataset that reads one sample at a time from ``.npy`` files on disk.
+    """A Dataset that reads one sample at a time from ``.npy`` files on disk (notebook 03).
 
     The files are memory-mapped, so only the rows a batch asks for are read: the
     pattern for data that does not fit in memory. Items are tuples of tensors, like a
@@ -462,7 +312,7 @@ def add_gaussian_noise(
     generator: torch.Generator | None = None,
     clip: bool = True,
 ) -> torch.Tensor:
-    """Corrupt ``x`` with N(0, std^2) noise, x~ = x + eps, clipped to [0, 1] by default.
+    """Corrupt ``x`` with N(0, std^2) noise, x~ = x + eps, clipped to [0, 1] by default (notebook 05).
 
     The noise is drawn on the CPU (from ``generator`` when given, so it is
     reproducible on any device) and moved to ``x``'s device.

@@ -241,6 +241,29 @@ def test_download_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     np.testing.assert_array_equal(ae.load_dataset("mnist", root=tmp_path / "cache").x, got.x)
 
 
+def test_a_bad_download_is_never_cached(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error page or a cut gzip stream from one mirror is dropped; the next mirror's good file is kept."""
+    served = tmp_path / "server"
+    _fake_mnist(served)
+    first = data._IDX_SOURCES["mnist"][0]
+
+    def fake_urlopen(url: str, timeout: float = 0) -> io.BytesIO:
+        good = (served / url.rsplit("/", 1)[1]).read_bytes()
+        if url.startswith(first):  # an HTML page for the images, half a gzip stream for the labels
+            return io.BytesIO(b"<html>moved</html>" if "images" in url else good[: len(good) // 2])
+        return io.BytesIO(good)
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    got = ae.load_dataset("mnist", root=tmp_path / "cache")
+    assert len(got) == len(data.load_idx_dataset(served, "mnist"))
+    only_bad = {"mnist": (first,)}
+    monkeypatch.setattr(data, "_IDX_SOURCES", only_bad)
+    monkeypatch.setattr(ae.idx, "_IDX_SOURCES", only_bad)
+    with pytest.raises(FileNotFoundError, match="not an IDX file|could not be read as a gzip file"):
+        ae.load_dataset("mnist", root=tmp_path / "fresh")
+    assert list((tmp_path / "fresh" / "mnist").iterdir()) == []  # nothing kept
+
+
 def test_subsample(digits: ae.ImageData) -> None:
     sub = digits.subsample(200, seed=0)
     assert isinstance(sub, ae.ImageData) and len(sub) == 200
