@@ -1,13 +1,7 @@
-"""Notebook 04's tools for exploring a latent space: knob sweeps, sliders, decoded grids.
+"""Notebook 04's tools for exploring a latent space (also reachable as ``ae.viz.<name>``).
 
-- :func:`neighbour_overlap` scores how much of each point's neighbourhood a picture keeps;
-- :func:`sweep_projection` and :func:`plot_projections` draw one picture per knob value
-  (small multiples); :func:`projection_explorer` puts the knobs on sliders;
-- :func:`decode_grid`, :func:`plot_decoded_grid` and :func:`decoder_explorer` decode
-  points of a 2-D latent plane into images.
-
-The general plots (``project_2d``, ``plot_latent``) are in :mod:`aecourse.viz`, which
-also reaches these functions as ``ae.viz.<name>``.
+How much of each neighbourhood a picture keeps; one picture per knob value (small
+multiples) and sliders for the knobs; decoding points of a 2-D latent plane into images.
 """
 
 from __future__ import annotations
@@ -30,23 +24,17 @@ __all__ = [
 ]
 
 # The knobs each projection exposes, with the values project_2d uses when they are not given.
-KNOB_DEFAULTS: dict[str, dict[str, float]] = {
-    "tsne": {"perplexity": 30.0},
-    "umap": {"n_neighbors": 15, "min_dist": 0.1},
-}
+KNOB_DEFAULTS = {"tsne": {"perplexity": 30.0}, "umap": {"n_neighbors": 15, "min_dist": 0.1}}
 # The slider positions the explorer offers when none are given.
-_KNOB_CHOICES: dict[str, dict[str, tuple[float, ...]]] = {
-    "tsne": {"perplexity": (5, 10, 30, 50, 100)},
-    "umap": {"n_neighbors": (5, 10, 15, 30, 50), "min_dist": (0.0, 0.1, 0.25, 0.5, 0.8)},
-}
+_KNOB_CHOICES = {"tsne": {"perplexity": (5, 10, 30, 50, 100)},
+                 "umap": {"n_neighbors": (5, 10, 15, 30, 50), "min_dist": (0.0, 0.1, 0.25, 0.5, 0.8)}}
 
 
 def neighbour_overlap(z: np.ndarray, emb: np.ndarray, k: int = 10) -> float:
     """How many of each point's k nearest neighbours in ``z`` stay among its k nearest in ``emb``.
 
-    Notebook 04 builds it by hand in an exercise. The share is averaged over points:
-    1.0 when every neighbourhood survives, about k / N for a random picture. ``z`` is
-    (N, latent_dim), ``emb`` its picture (N, 2) or any (N, d); 1 <= k < N.
+    Notebook 04 builds it by hand. Averaged over points: 1.0 when every neighbourhood
+    survives, about k / N for a random picture. ``emb`` is (N, 2) or any (N, d); 1 <= k < N.
     """
     from sklearn.neighbors import NearestNeighbors
 
@@ -65,8 +53,7 @@ def neighbour_overlap(z: np.ndarray, emb: np.ndarray, k: int = 10) -> float:
 def projection_key(method: str, seed: int = 0, **kwargs: float) -> tuple:
     """The cache key of one projection: method, seed and every knob, defaults filled in (notebook 04).
 
-    :func:`sweep_projection` and :func:`projection_explorer` share a ``cache`` dict
-    keyed like this, so a picture computed once is never computed again.
+    :func:`sweep_projection` and :func:`projection_explorer` share a ``cache`` keyed so.
     """
     if method not in PROJECTIONS:
         raise ValueError(f"method must be one of {PROJECTIONS}, got {method!r}")
@@ -100,10 +87,9 @@ def sweep_projection(
 ) -> dict[float, np.ndarray]:
     """Project the same codes once per value of one knob: ``{value: (N, 2) picture}`` (notebook 04).
 
-    ``method`` is ``"tsne"`` (knob ``perplexity``) or ``"umap"`` (knobs ``n_neighbors``,
-    ``min_dist``); ``seed`` is the same for every value; other knobs are held at
-    ``fixed`` (e.g. ``min_dist=0.1``). Pictures found in ``cache`` (a dict keyed by
-    :func:`projection_key`) are reused, new ones are added to it.
+    ``method``: ``"tsne"`` (knob ``perplexity``) or ``"umap"`` (``n_neighbors``, ``min_dist``);
+    other knobs are held at ``fixed`` (``min_dist=0.1``). Pictures in ``cache`` (a dict
+    keyed by :func:`projection_key`) are reused, new ones added.
     """
     _check_method(method)
     if knob not in KNOB_DEFAULTS[method]:
@@ -175,11 +161,10 @@ def projection_explorer(
 ) -> object:
     """Sliders for a projection's knobs that redraw its picture (notebook 04); an ``ipywidgets.VBox``.
 
-    t-SNE gets a ``perplexity`` slider, UMAP ``n_neighbors`` and ``min_dist``; ``knobs``
-    (``{knob: values}``) changes what they offer. A picture is computed when a slider
-    is released and kept in ``cache`` (keyed by :func:`projection_key`, e.g. filled by
-    :func:`sweep_projection`), so going back is instant. Needs a live kernel to
-    respond; it draws the default picture when built.
+    t-SNE gets ``perplexity``, UMAP ``n_neighbors`` and ``min_dist``; ``knobs`` (``{knob:
+    values}``) sets what they offer. A picture is computed when a slider is released and
+    kept in ``cache`` (see :func:`projection_key`), so going back is instant. Needs a
+    live kernel to respond; it draws the default picture when built.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -213,8 +198,8 @@ def projection_explorer(
         kwargs = {name: s.value for name, s in sliders.items()}
         emb = _cached_projection(z, method, seed, cache, kwargs)
         fig, ax = plt.subplots(figsize=(size, size))
-        title = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-        plot_latent(emb, y, ax=ax, title=f"{label}: {title}", class_names=class_names)
+        plot_latent(emb, y, ax=ax, title=f"{label}: " + ", ".join(f"{k}={v}" for k, v in kwargs.items()),
+                    class_names=class_names)
         return fig
 
     for s in sliders.values():
@@ -261,12 +246,11 @@ def _decode_fn(decoder: object) -> Callable[[np.ndarray], np.ndarray]:
 def decode_grid(decoder: object, extent: Sequence[float], image_shape: tuple[int, int], n: int = 10) -> np.ndarray:
     """Decode an n x n grid of 2-D latent points into one mosaic image (notebook 04).
 
-    ``decoder`` is a model with ``decode`` (an :class:`~aecourse.models.Autoencoder`
-    with ``latent_dim=2``) or a callable from codes (B, 2) to images (B, H*W);
-    ``extent = (z1_min, z1_max, z2_min, z2_max)`` gives the first and last grid points
-    on each axis. In the mosaic (n*H, n*W), tile (row i, column j) is the image decoded
-    at ``z1 = linspace(z1_min, z1_max, n)[j]``, ``z2 = linspace(z2_max, z2_min, n)[i]``
-    (z2 grows upwards, as in a plot).
+    ``decoder``: a model with ``decode`` (an :class:`~aecourse.models.Autoencoder` with
+    ``latent_dim=2``) or a callable from codes (B, 2) to images (B, H*W). ``extent =
+    (z1_min, z1_max, z2_min, z2_max)``: the first and last grid points per axis. Tile (i, j)
+    of the mosaic (n*H, n*W) is decoded at ``z1 = linspace(z1_min, z1_max, n)[j]``,
+    ``z2 = linspace(z2_max, z2_min, n)[i]`` (z2 grows upwards, as in a plot).
     """
     z1_min, z1_max, z2_min, z2_max = _check_extent(extent)
     n = integer(n, "n", minimum=2)
@@ -290,8 +274,7 @@ def plot_decoded_grid(
 ) -> Axes:
     """:func:`decode_grid`'s mosaic on latent axes: each tile sits at the code it decodes (notebook 04).
 
-    The axes are in latent units, so codes can be scattered on top or next to it with
-    the same limits. A blank border of ``gap`` pixels keeps tiles apart and centred.
+    Codes can be scattered on it with the same limits; ``gap`` blank pixels keep tiles apart.
     """
     import matplotlib.pyplot as plt
 
@@ -304,10 +287,8 @@ def plot_decoded_grid(
     cmap = plt.get_cmap("gray_r").with_extremes(bad="white")  # the gaps
     dz1, dz2 = (z1_max - z1_min) / (n - 1), (z2_max - z2_min) / (n - 1)  # tile size in latent units
     ax = ax if ax is not None else plt.subplots(figsize=(4.5, 4.5))[1]
-    ax.imshow(
-        mosaic, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest",
-        extent=(z1_min - dz1 / 2, z1_max + dz1 / 2, z2_min - dz2 / 2, z2_max + dz2 / 2),
-    )
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, aspect="auto", interpolation="nearest",
+              extent=(z1_min - dz1 / 2, z1_max + dz1 / 2, z2_min - dz2 / 2, z2_max + dz2 / 2))
     ax.set_box_aspect(mosaic.shape[0] / mosaic.shape[1])  # square pixels, whatever the latent ranges
     ax.set_xlabel("z1")
     ax.set_ylabel("z2")
@@ -327,11 +308,9 @@ def decoder_explorer(
 ) -> object:
     """Two sliders pick a 2-D latent point; it is shown among the codes and decoded (notebook 04).
 
-    Left panel: the codes ``z`` (N, 2), if given, coloured by ``y``, with the point
-    marked; right panel: its decoded image. ``decoder`` is as in :func:`decode_grid`,
-    ``extent`` gives the sliders' ranges, ``steps`` their positions per axis;
-    ``continuous_update`` redraws while dragging. Returns an ``ipywidgets.VBox``;
-    needs a live kernel to respond.
+    Left: the codes ``z`` (N, 2), if given, coloured by ``y``, the point marked; right: its
+    image. ``decoder`` as in :func:`decode_grid`; ``extent``: the sliders' ranges, ``steps``
+    their positions. Returns an ``ipywidgets.VBox``; needs a live kernel to respond.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
