@@ -1,0 +1,58 @@
+"""The exercise checks, one function per exercise: ``ae.checks.<name>(answer, ...)``.
+
+A notebook's check cell calls one; the extra arguments are the notebook's own objects
+the check compares with. How a check behaves (stub, wrong answer, right answer, the
+solution's reference run) is described in :mod:`aecourse.exercises`. Each check's
+docstring names its notebook and exercise; the checks of each group of notebooks live
+in a module of their own.
+"""
+
+from .nb00_03 import (
+    count_parameters,
+    cross_validation,
+    decoder_weight,
+    early_stopping,
+    encode_by_hand,
+    lr_schedule,
+    one_layer,
+    pca_reconstruct,
+    rmse_diabetes,
+    squared_error,
+    val_loss_16,
+)
+from .nb04_06 import (
+    best_k,
+    centroids,
+    dae_05,
+    l1_tradeoff,
+    mask_pixels,
+    mean_rho_hat_01,
+    my_sparse_kl,
+    neighbour_overlap,
+    packing,
+    wide_copier,
+)
+
+__all__ = [
+    "best_k",
+    "centroids",
+    "count_parameters",
+    "cross_validation",
+    "dae_05",
+    "decoder_weight",
+    "early_stopping",
+    "encode_by_hand",
+    "l1_tradeoff",
+    "lr_schedule",
+    "mask_pixels",
+    "mean_rho_hat_01",
+    "my_sparse_kl",
+    "neighbour_overlap",
+    "one_layer",
+    "packing",
+    "pca_reconstruct",
+    "rmse_diabetes",
+    "squared_error",
+    "val_loss_16",
+    "wide_copier",
+]
