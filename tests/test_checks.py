@@ -13,6 +13,7 @@ import nbformat
 import numpy as np
 import pytest
 import torch
+from check_support import accepted, not_attempted, rejected
 from sklearn.model_selection import KFold
 from torch import nn
 
@@ -21,32 +22,6 @@ from aecourse import checks
 from aecourse.exercises import ExerciseError
 
 ROOT = Path(__file__).resolve().parents[1]
-def rejected(check, *args, says: str = "", **kwargs) -> str:  # noqa: ANN001
-    """The answer is wrong: one message with the value, the expectation and a hint."""
-    with pytest.raises(ExerciseError) as info:
-        check(*args, **kwargs)
-    message = str(info.value)
-    assert message.startswith(f"{check.name}: not right yet. Your answer: "), message
-    assert "; expected: " in message and "\nHint: " in message, message
-    assert info.value.__context__ is None and info.value.__cause__ is None  # no chained traceback
-    assert re.search(says, message), (says, message)
-    return message
-
-
-def accepted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:  # noqa: ANN001
-    check(*args, **kwargs)
-    assert capsys.readouterr().out == f"{check.name}: correct, well done.\n"
-    check.reference(*args, **kwargs)  # the silent, strict mode of a solution cell
-    assert capsys.readouterr().out == ""
-
-
-def not_attempted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:  # noqa: ANN001
-    check(*args, **kwargs)
-    assert capsys.readouterr().out.startswith(f"{check.name}: not attempted yet.")
-    with pytest.raises(ExerciseError, match="not attempted"):
-        check.reference(*args, **kwargs)
-
-
 # ---- 00 -------------------------------------------------------------------------------------
 
 
@@ -478,7 +453,8 @@ def test_every_check_is_used_by_a_notebook_and_tested() -> None:
 
 
 def test_every_check_has_its_tests() -> None:
+    """Each check has a test function named after it, in a tests/test_checks*.py file."""
     names = {obj.__name__ for obj in vars(checks).values() if isinstance(obj, ae.exercises._Check)}
-    source = Path(__file__).read_text()
+    source = "".join(p.read_text() for p in Path(__file__).parent.glob("test_checks*.py"))
     missing = sorted(n for n in names if f"def test_{n}(" not in source)
     assert missing == []
