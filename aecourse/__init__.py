@@ -11,8 +11,10 @@ Modules, each one job:
   the UMAP set-up (every setup cell; notebook 00)
 - ``models``: MLP builder, bottleneck network, the autoencoder built on it (01, 02)
 - ``losses``: reconstruction and sparsity terms, training objectives (02, 05, 06)
-- ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03)
-- ``train``: the one training loop, evaluation, metrics, checkpoints (notebook 03)
+- ``data``: datasets, splits, loaders, on-disk streaming, noise (notebook 03);
+  ``idx``: MNIST-format files, read and downloaded
+- ``train``: the one training loop, its history, checkpoints (notebook 03);
+  ``metrics``: evaluation and metrics (also ``ae.train.<name>``)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
 - ``exercises``: how an exercise check behaves; ``checks``: the checks of notebooks 00-06
@@ -22,7 +24,7 @@ benchmark) is not part of this package: it is ``tools/`` in the repository,
 ``python -m tools ...``.
 """
 
-from . import checks, data, exercises, explore, losses, models, runtime, train, viz
+from . import checks, data, exercises, explore, idx, losses, metrics, models, runtime, train, viz
 from .data import (
     DiskDataset,
     ImageData,
@@ -47,7 +49,9 @@ __all__ = [
     "checks",
     "exercises",
     "explore",
+    "idx",
     "losses",
+    "metrics",
     "models",
     "runtime",
     "train",
