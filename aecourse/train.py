@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -199,9 +200,11 @@ def _epochs(epochs: int, progress: bool | None) -> Iterable[int]:
         progress = not (os.environ.get("CI") or os.environ.get("AECOURSE_NO_PROGRESS"))
     if not progress:
         return range(1, epochs + 1)
-    from tqdm.auto import tqdm
+    # a plain-text bar, not a widget: a notebook saved while (or after) training keeps a
+    # readable line instead of a widget that fails to display when the file is reopened
+    from tqdm.std import tqdm
 
-    return tqdm(range(1, epochs + 1), desc="epochs", leave=False)
+    return tqdm(range(1, epochs + 1), desc="epochs", leave=True, file=sys.stdout, ascii=True, mininterval=0.5)
 
 
 def _check_finite(value: float, problem: str) -> None:
