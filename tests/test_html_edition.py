@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from tools.exercises import BEGIN, END, solution_metadata
+from tools.exercises import BEGIN, END, SOLUTION_TAG
 from tools.html_edition import (
     WIDGET_STATE,
     WIDGET_VIEW,
@@ -61,7 +61,7 @@ def course_notebooks(folder: Path) -> Path:
     )
     code = f"# Solution (expand to compare with yours)\n{BEGIN}\nanswer = 6 * 7\n{END}\nprint(answer)"
     solution = new_code_cell(code)
-    solution.metadata = solution_metadata("01-solution-1")
+    solution.metadata = {"tags": [SOLUTION_TAG], "jupyter": {"source_hidden": True, "outputs_hidden": True}}
     solution.outputs = [new_output("stream", name="stdout", text="42\n")]
     nb.cells += [new_code_cell("answer = None  # replace None"), solution]
     nbformat.write(nb, folder / "01_widgets.ipynb")
