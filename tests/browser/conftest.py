@@ -121,7 +121,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, notebooks_dir: Path) -> Iterat
 @pytest.fixture(scope="session")
 def html_edition(tmp_path_factory: pytest.TempPathFactory, notebooks_dir: Path) -> Path:
     """The HTML edition of the notebooks under test, built as `make html` builds it."""
-    from aecourse.html_edition import build_html_edition
+    from tools.html_edition import build_html_edition
 
     dest = tmp_path_factory.mktemp("html")
     build_html_edition(notebooks_dir, dest)

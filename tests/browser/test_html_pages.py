@@ -16,7 +16,7 @@ from urllib.request import url2pathname
 import nbformat
 from browser_support import WIDGET_VIEW, RecordedPage, is_solution, solution_lines
 
-from aecourse.html_edition import notebook_title, prepare_notebook
+from tools.html_edition import notebook_title, prepare_notebook
 
 _BROKEN_IMAGES = """() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))
     .map(i => i.alt || i.src.slice(0, 80))"""
