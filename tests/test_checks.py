@@ -241,6 +241,9 @@ def test_lr_schedule(capsys: pytest.CaptureFixture[str]) -> None:
     losses = list(np.linspace(0.5, 0.1, 25))
     not_attempted(capsys, checks.lr_schedule, None, None, lr=0.02, epochs=25)
     rejected(checks.lr_schedule, [0.02] * 25, losses, lr=0.02, epochs=25, says="constant")
+    cosine = _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25))
+    rejected(checks.lr_schedule, cosine, [2.3] * 25, lr=0.02, epochs=25, reference=[0.5, 0.1],
+             says="a run that trained")  # the schedule is right but the model never learned
     after_step = _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25), epochs=26)[1:]  # recorded after stepping
     rejected(checks.lr_schedule, after_step, losses, lr=0.02, epochs=25, says="first learning rate")
     rejected(checks.lr_schedule, _rates(lambda o: sched.LinearLR(o)), losses, lr=0.02, epochs=25,

@@ -116,6 +116,7 @@ def pca_reconstruct(fn: Callable, x_fit: np.ndarray, x: np.ndarray) -> None:
         fitted = PCA(n_components=k).fit(a)
         return fitted.inverse_transform(fitted.transform(b))
 
+    x_fit, x = np.asarray(x_fit, dtype=np.float64), np.asarray(x, dtype=np.float64)  # float32 SVDs differ by 1e-3
     _same_outputs(fn, reference, [(x_fit, x, 2), (x_fit, x, 8)])
 
 
@@ -159,8 +160,12 @@ def early_stopping(losses: Any, model: Any, val_loss_of: Callable[[nn.Module], f
 
 @exercise("lrs",
           hint="read optimizer.param_groups[0]['lr'] at the start of each epoch; scheduler.step() once per epoch")
-def lr_schedule(lrs: Any, val_losses: Any, lr: float, epochs: int) -> None:
-    """Notebook 03, exercise 2: a learning rate that decreases over training (any scheduler that does)."""
+def lr_schedule(lrs: Any, val_losses: Any, lr: float, epochs: int, reference: Sequence[float] = (0.2,)) -> None:
+    """Notebook 03, exercise 2: a learning rate that decreases over training (any scheduler that does).
+
+    ``reference`` is the validation loss of the constant-rate run: a run that trained
+    gets within 1.5 times its best.
+    """
     if is_stub(val_losses):
         raise NotAttempted
     rates = [_number(v, "a list of learning rates") for v in lrs]
@@ -177,8 +182,9 @@ def lr_schedule(lrs: Any, val_losses: Any, lr: float, epochs: int) -> None:
                     "record the rate before the epoch's training, and step the scheduler after it")
     if not rates[-1] < 0.99 * rates[0]:
         raise Wrong("a constant learning rate", "one that is lower at the end than at the start")
-    if not min(losses) < 0.3:
-        raise Wrong(f"a best validation loss of {min(losses):.3f}", "below 0.3, a run that trained")
+    if not min(losses) < 1.5 * min(reference):
+        raise Wrong(f"a best validation loss of {min(losses):.3f}",
+                    f"below {1.5 * min(reference):.3f}, 1.5 x the constant rate's best: a run that trained")
 
 
 @exercise("fold_errors", hint="def fold_error(x_tr, y_tr, x_va, y_va): seed, a new Classifier, loaders, ae.fit, "
