@@ -17,6 +17,7 @@ Modules, each one job:
   ``metrics``: evaluation and metrics (also ``ae.train.<name>``)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
+- ``vae``: the variational autoencoder, its ELBO, KL and importance-sampled bound (07)
 - ``exercises``: how an exercise check behaves; ``checks``: the checks of notebooks 00-06
 
 The course tooling (executing notebooks, the student and HTML editions, the
@@ -24,7 +25,7 @@ benchmark) is not part of this package: it is ``tools/`` in the repository,
 ``python -m tools ...``.
 """
 
-from . import checks, data, exercises, explore, idx, losses, metrics, models, runtime, train, viz
+from . import checks, data, exercises, explore, idx, losses, metrics, models, runtime, train, vae, viz
 from .data import (
     DiskDataset,
     ImageData,
@@ -40,6 +41,7 @@ from .losses import kl_sparsity, l1_sparsity, reconstruction_loss
 from .models import Autoencoder, BottleneckNet, mlp
 from .runtime import generator, get_device, print_versions, rng, seed, set_seed
 from .train import History, encode, evaluate, fit, load_checkpoint, predict, save_checkpoint
+from .vae import VAE
 from .viz import plot_history, plot_image_rows, plot_images, plot_latent, project_2d
 
 __version__ = "0.1.0"
@@ -56,6 +58,8 @@ __all__ = [
     "runtime",
     "train",
     "viz",
+    "vae",
+    "VAE",
     "DiskDataset",
     "ImageData",
     "Split",
