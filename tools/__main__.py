@@ -1,7 +1,7 @@
 """The course's command line, used by the Makefile.
 
     python -m tools execute NOTEBOOK...    re-run notebooks in place, fresh kernel
-    python -m tools normalize NOTEBOOK...  give solution cells their metadata
+    python -m tools normalize NOTEBOOK...  give exercise cells their metadata, every cell its slide type
     python -m tools validate NOTEBOOK...   check the exercise format
     python -m tools student SRC DEST       write the student edition
     python -m tools bench [--quick] [--out DIR] [NOTEBOOK...]   timings report
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .exercises import build_student_edition, normalize_notebook, validate_notebook
 from .notebooks import run_notebook
+from .slides import slide_metadata
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
         ("execute", "re-run notebooks in place in a fresh kernel"),
-        ("normalize", "set the metadata of cells tagged 'solution'"),
+        ("normalize", "set the metadata of exercise cells and every cell's slide type (tools/slides.py)"),
         ("validate", "check the exercise format"),
     ):
         sub.add_parser(name, help=text).add_argument("notebooks", nargs="+", type=Path)
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "normalize":
             before = nbformat.writes(nb)
             normalize_notebook(nb, path.stem)
+            slide_metadata(nb)  # after the exercise metadata: the slide rules read the tags
             if nbformat.writes(nb) != before:
                 nbformat.write(nb, path)
                 print(f"normalized {path}")
