@@ -17,6 +17,9 @@
 #   make grade-demo  nbgrader round trip: release, submissions, autograde, feedback (build/grading)
 #   make html      the HTML edition: every notebook as an offline web page, plus an
 #                  index (the notebook map), in build/html; open build/html/index.html
+#   make slides    the slides edition: every notebook as an offline reveal.js deck with its
+#                  stored outputs, solutions left out, in build/slides (reveal.js from npm,
+#                  fetched once into .cache/npm); open build/slides/index.html
 #   make test-browser  JupyterLab and the HTML edition in headless Chromium (Debian's
 #                  chromium package; screenshots in build/screenshots)
 #   make bench     timings report in build/bench (notebooks, training loop, projections)
@@ -68,7 +71,7 @@ NBVAL_LAX := $(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cel
 # Other CPU kernels than this machine's best: what another machine would compute with
 SWITCHED_KERNELS := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott MKL_CBWR=COMPATIBLE
 
-.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check grade-demo data test-mnist html \
+.PHONY: setup lab test unit nbval test-portable test-seeds execute normalize student student-check grade-demo data test-mnist html slides \
 	test-browser bench lint clean distclean
 
 setup: $(STAMP)
@@ -144,6 +147,12 @@ grade-demo: $(STAMP)
 
 html: $(STAMP)
 	$(BIN)/python -m tools.html_edition notebooks build/html
+
+# Lecture decks (tools/slides.py): the slide types `make normalize` stores in the notebooks,
+# reveal.js 4.4.0 (what jupyterlab-rise bundles) vendored into build/slides/reveal.js.
+# Live slides whose cells run: `make lab`, then RISE's "Render as slideshow" button (Alt+R).
+slides: $(STAMP)
+	$(BIN)/python -m tools.slides build notebooks build/slides
 
 # Not part of `make test`: needs /usr/bin/chromium (apt-get install chromium) and takes minutes.
 test-browser: $(STAMP)
