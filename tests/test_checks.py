@@ -239,23 +239,24 @@ def _rates(make, epochs: int = 25, lr: float = 0.02, per_batch: int = 1) -> list
 def test_lr_schedule(capsys: pytest.CaptureFixture[str]) -> None:
     sched = torch.optim.lr_scheduler
     losses = list(np.linspace(0.5, 0.1, 25))
-    not_attempted(capsys, checks.lr_schedule, None, None, lr=0.02, epochs=25)
-    rejected(checks.lr_schedule, [0.02] * 25, losses, lr=0.02, epochs=25, says="constant")
+    ref = [0.45, 0.3, 0.2]  # the constant-rate run's validation losses
+    not_attempted(capsys, checks.lr_schedule, None, None, lr=0.02, epochs=25, reference=ref)
+    rejected(checks.lr_schedule, [0.02] * 25, losses, lr=0.02, epochs=25, reference=ref, says="constant")
     cosine = _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25))
-    rejected(checks.lr_schedule, cosine, [2.3] * 25, lr=0.02, epochs=25, reference=[0.5, 0.1],
+    rejected(checks.lr_schedule, cosine, [2.3] * 25, lr=0.02, epochs=25, reference=ref,
              says="a run that trained")  # the schedule is right but the model never learned
     after_step = _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25), epochs=26)[1:]  # recorded after stepping
-    rejected(checks.lr_schedule, after_step, losses, lr=0.02, epochs=25, says="first learning rate")
-    rejected(checks.lr_schedule, _rates(lambda o: sched.LinearLR(o)), losses, lr=0.02, epochs=25,
+    rejected(checks.lr_schedule, after_step, losses, lr=0.02, epochs=25, reference=ref, says="first learning rate")
+    rejected(checks.lr_schedule, _rates(lambda o: sched.LinearLR(o)), losses, lr=0.02, epochs=25, reference=ref,
              says="rises")  # LinearLR's default is a warm-up: it starts at LR/3 and rises
     rejected(checks.lr_schedule, _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25), per_batch=3), losses,
-             lr=0.02, epochs=25, says="rises")  # stepped every batch: the cosine comes back up
+             lr=0.02, epochs=25, reference=ref, says="rises")  # stepped every batch: the cosine comes back up
     rejected(checks.lr_schedule, _rates(lambda o: sched.CosineAnnealingLR(o, T_max=25))[:20], losses[:20],
-             lr=0.02, epochs=25, says="20 learning rates")
+             lr=0.02, epochs=25, reference=ref, says="20 learning rates")
     for make in (lambda o: sched.ExponentialLR(o, gamma=0.9), lambda o: sched.StepLR(o, step_size=10, gamma=0.5),
                  lambda o: sched.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=25),
                  lambda o: sched.CosineAnnealingLR(o, T_max=25)):
-        accepted(capsys, checks.lr_schedule, _rates(make), losses, lr=0.02, epochs=25)
+        accepted(capsys, checks.lr_schedule, _rates(make), losses, lr=0.02, epochs=25, reference=ref)
 
 
 def _blobs() -> tuple[np.ndarray, np.ndarray, list]:
