@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._validate import integer, positive_int
+from ._validate import integer
 from .viz import PROJECTIONS, check_image_shape, plot_latent, project_2d
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
-    "KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection", "plot_projections",
+    "KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection",
     "projection_explorer", "decode_grid", "plot_decoded_grid", "decoder_explorer",
 ]
 
@@ -102,51 +102,31 @@ def sweep_projection(
     return {v: _cached_projection(z, method, seed, cache, {**fixed, knob: v}) for v in values}
 
 
-def plot_projections(
-    embeddings: Mapping[str, np.ndarray],
-    y: np.ndarray | None = None,
-    ncols: int = 3,
-    class_names: Sequence[str] | None = None,
-    size: float = 2.6,
-    legend: bool = True,
-) -> Figure:
-    """Small multiples: one panel per ``{title: (N, 2) array}``, the same colours in each (notebook 04).
-
-    ``y`` (N,) colours every panel alike; ``size`` is one panel's width and height in
-    inches; ``legend`` draws one legend for the whole figure (when ``y`` is given).
-    """
+def _redraw(out: object, draw: Callable[[], Figure], status: object | None = None) -> None:
+    """Draw a fresh figure into an ipywidgets Output (works without a kernel, for tests);
+    ``status`` (a Label) says "computing..." meanwhile, as a t-SNE picture takes seconds."""
     import matplotlib.pyplot as plt
 
-    if not embeddings:
-        raise ValueError("embeddings must hold at least one (N, 2) array")
-    ncols = min(positive_int(ncols, "ncols"), len(embeddings))
-    for title, emb in embeddings.items():
-        if np.ndim(emb) != 2 or np.shape(emb)[1] != 2:
-            raise ValueError(f"embeddings[{title!r}] must have shape (N, 2), got {np.shape(emb)}")
-    nrows = int(np.ceil(len(embeddings) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax in axes.flat[len(embeddings):]:
-        ax.axis("off")
-    for ax, (title, emb) in zip(axes.flat, embeddings.items(), strict=False):
-        plot_latent(np.asarray(emb), y, ax=ax, title=str(title), class_names=class_names, s=4.0)
-    if legend and y is not None:
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="center right", fontsize=7, markerscale=2, frameon=False)
-        fig.tight_layout(rect=(0, 0, 1 - 0.6 / (size * ncols), 1))
-    else:
-        fig.tight_layout()
-    return fig
-
-
-def _redraw(out: object, draw: Callable[[], Figure]) -> None:
-    """Draw a fresh figure into an ipywidgets Output (works without a kernel, for tests)."""
-    import matplotlib.pyplot as plt
-
+    if status is not None:
+        status.value = "computing the picture..."
     with out:
         out.clear_output(wait=True)
         fig = draw()
         plt.show()
         plt.close(fig)
+    if status is not None:
+        status.value = ""
+
+
+def _explorer(children: list) -> object:
+    """A VBox whose stored text (a notebook opened without a kernel) says what it is."""
+    import ipywidgets as widgets
+
+    class Explorer(widgets.VBox):
+        def __repr__(self) -> str:
+            return "[sliders: run this cell in a live kernel to use them; the sweeps above show the same knobs]"
+
+    return Explorer(children)
 
 
 def projection_explorer(
@@ -200,12 +180,15 @@ def projection_explorer(
         fig, ax = plt.subplots(figsize=(size, size))
         plot_latent(emb, y, ax=ax, title=f"{label}: " + ", ".join(f"{k}={v}" for k, v in kwargs.items()),
                     class_names=class_names)
+        if y is not None:
+            ax.legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1, 0.5), frameon=False)
         return fig
 
+    status = widgets.Label("")
     for s in sliders.values():
-        s.observe(lambda _change: _redraw(out, draw), names="value")
+        s.observe(lambda _change: _redraw(out, draw, status), names="value")
     _redraw(out, draw)
-    return widgets.VBox([widgets.HBox(list(sliders.values())), out])
+    return _explorer([widgets.HBox([*sliders.values(), status]), out])
 
 
 def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
@@ -335,6 +318,8 @@ def decoder_explorer(
         fig, (ax_z, ax_x) = plt.subplots(1, 2, figsize=(6.5, 3.2))
         if z is not None:
             plot_latent(z, y, ax=ax_z, title="codes", class_names=class_names, s=4.0)
+            if y is not None:
+                ax_z.legend(fontsize=6, markerscale=2, loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
         ax_z.scatter(point[:, 0], point[:, 1], marker="X", s=120, color="black", edgecolor="white")
         ax_z.set_xlim(z1_min, z1_max)
         ax_z.set_ylim(z2_min, z2_max)
@@ -347,4 +332,4 @@ def decoder_explorer(
     for s in sliders:
         s.observe(lambda _change: _redraw(out, draw), names="value")
     _redraw(out, draw)
-    return widgets.VBox([widgets.HBox(sliders), out])
+    return _explorer([widgets.HBox(sliders), out])

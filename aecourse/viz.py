@@ -28,7 +28,7 @@ __all__ = ["PROJECTIONS", "project_2d", "plot_latent", "plot_images", "plot_imag
 
 PROJECTIONS = ("pca", "tsne", "umap")
 # Notebook 04's names, kept reachable as ae.viz.<name>: loaded from aecourse.explore on first use.
-_EXPLORE = ("KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection", "plot_projections",
+_EXPLORE = ("KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection",
             "projection_explorer", "decode_grid", "plot_decoded_grid", "decoder_explorer")
 
 
@@ -211,3 +211,39 @@ def plot_history(
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_projections(
+    embeddings: Mapping[str, np.ndarray],
+    y: np.ndarray | None = None,
+    ncols: int = 3,
+    class_names: Sequence[str] | None = None,
+    size: float = 2.6,
+    legend: bool = True,
+) -> Figure:
+    """Small multiples: one panel per ``{title: (N, 2) array}``, the same colours in each (notebook 04).
+
+    ``y`` (N,) colours every panel alike; ``size`` is one panel's width and height in
+    inches; ``legend`` draws one legend for the whole figure (when ``y`` is given).
+    """
+    import matplotlib.pyplot as plt
+
+    if not embeddings:
+        raise ValueError("embeddings must hold at least one (N, 2) array")
+    ncols = min(positive_int(ncols, "ncols"), len(embeddings))
+    for title, emb in embeddings.items():
+        if np.ndim(emb) != 2 or np.shape(emb)[1] != 2:
+            raise ValueError(f"embeddings[{title!r}] must have shape (N, 2), got {np.shape(emb)}")
+    nrows = int(np.ceil(len(embeddings) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
+    for ax in axes.flat[len(embeddings):]:
+        ax.axis("off")
+    for ax, (title, emb) in zip(axes.flat, embeddings.items(), strict=False):
+        plot_latent(np.asarray(emb), y, ax=ax, title=str(title), class_names=class_names, s=4.0)
+    if legend and y is not None:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="center right", fontsize=7, markerscale=2, frameon=False)
+        fig.tight_layout(rect=(0, 0, 1 - 0.6 / (size * ncols), 1))
+    else:
+        fig.tight_layout()
+    return fig

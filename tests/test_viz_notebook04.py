@@ -143,7 +143,7 @@ def test_sweep_projection_errors(codes, method, knob, values, fixed, match) -> N
 
 def test_plot_projections_panels_and_legend(codes) -> None:
     z, y = codes
-    fig = explore.plot_projections({"a": z[:, :2], "b": z[:, 2:4], "c": z[:, 3:], "d": -z[:, :2]}, y, ncols=3)
+    fig = viz.plot_projections({"a": z[:, :2], "b": z[:, 2:4], "c": z[:, 3:], "d": -z[:, :2]}, y, ncols=3)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:4] == ["a", "b", "c", "d"]
     assert len(fig.axes) == 6 and not fig.axes[5].axison  # 2 rows of 3, two unused panels hidden
@@ -153,11 +153,11 @@ def test_plot_projections_panels_and_legend(codes) -> None:
 def test_plot_projections_errors(codes) -> None:
     z, y = codes
     with pytest.raises(ValueError, match="at least one"):
-        explore.plot_projections({}, y)
+        viz.plot_projections({}, y)
     with pytest.raises(ValueError, match=r"embeddings\['a'\] must have shape \(N, 2\)"):
-        explore.plot_projections({"a": z}, y)
+        viz.plot_projections({"a": z}, y)
     with pytest.raises(ValueError, match="ncols must be a positive int"):
-        explore.plot_projections({"a": z[:, :2]}, y, ncols=0)
+        viz.plot_projections({"a": z[:, :2]}, y, ncols=0)
 
 
 # ---- projection_explorer ------------------------------------------------------------
@@ -172,8 +172,10 @@ def test_projection_explorer_sliders_redraw_from_cache(codes, monkeypatch) -> No
     cache = {explore.projection_key("umap"): z[:, :2]}
     box = explore.projection_explorer(z, y, "umap", cache=cache)
     assert isinstance(box, widgets.VBox)
-    sliders = box.children[0].children
+    *sliders, status = box.children[0].children
     assert [s.description for s in sliders] == ["n_neighbors", "min_dist"]
+    assert isinstance(status, widgets.Label) and status.value == ""  # "computing..." only while drawing
+    assert "run this cell in a live kernel" in repr(box)  # what a notebook opened without a kernel shows
     assert (sliders[0].value, sliders[1].value) == (15, 0.1)  # starts at UMAP's defaults
     assert calls == []  # the first picture came from the cache
     sliders[1].value = 0.5  # what a kernel does when the slider is released
@@ -189,7 +191,7 @@ def test_projection_explorer_custom_knobs(codes, monkeypatch) -> None:
     calls: list = []
     monkeypatch.setattr(explore, "project_2d", fake_projection(calls))
     box = explore.projection_explorer(z, y, "tsne", knobs={"perplexity": (5, 10, 20)})
-    (slider,) = box.children[0].children
+    slider, _status = box.children[0].children
     assert slider.options == (5, 10, 20) and slider.value == 10  # 30 is not offered: the middle
     assert calls == [("tsne", 0, {"perplexity": 10})]
 
