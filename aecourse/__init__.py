@@ -18,6 +18,7 @@ Modules, each one job:
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
 - ``vae``: the variational autoencoder, its ELBO, KL and importance-sampled bound (07)
+- ``conv``: the convolutional autoencoder, image shifts, parameter and multiply-add counts (08)
 - ``exercises``: how an exercise check behaves; ``checks``: the checks of notebooks 00-06
 
 The course tooling (executing notebooks, the student and HTML editions, the
@@ -25,7 +26,7 @@ benchmark) is not part of this package: it is ``tools/`` in the repository,
 ``python -m tools ...``.
 """
 
-from . import checks, data, exercises, explore, idx, losses, metrics, models, runtime, train, vae, viz
+from . import checks, conv, data, exercises, explore, idx, losses, metrics, models, runtime, train, vae, viz
 from .data import (
     DiskDataset,
     ImageData,
@@ -49,6 +50,7 @@ __version__ = "0.1.0"
 __all__ = [
     "data",
     "checks",
+    "conv",
     "exercises",
     "explore",
     "idx",

@@ -34,6 +34,11 @@ from .nb04_06 import (
     wide_copier,
 )
 from .nb07 import iwae_by_hand, kl_diag, score_baseline
+from .nb08 import (
+    mlp_aug,
+    my_conv2d,
+    my_conv_transpose2d,
+)
 
 __all__ = [
     "best_k",
@@ -50,6 +55,9 @@ __all__ = [
     "lr_schedule",
     "mask_pixels",
     "mean_rho_hat_01",
+    "mlp_aug",
+    "my_conv2d",
+    "my_conv_transpose2d",
     "my_sparse_kl",
     "neighbour_overlap",
     "one_layer",
