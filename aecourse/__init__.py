@@ -17,6 +17,8 @@ Modules, each one job:
   ``metrics``: evaluation and metrics (also ``ae.train.<name>``)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
+- ``anomaly``: anomaly scores and baselines, a threshold from normal data, per-class precision and
+  recall, retrieval by nearest codes (09)
 - ``vae``: the variational autoencoder, its ELBO, KL and importance-sampled bound (07)
 - ``conv``: the convolutional autoencoder, image shifts, parameter and multiply-add counts (08)
 - ``exercises``: how an exercise check behaves; ``checks``: the checks of notebooks 00-06
@@ -27,6 +29,7 @@ benchmark) is not part of this package: it is ``tools/`` in the repository,
 """
 
 from . import checks, conv, data, exercises, explore, idx, losses, metrics, models, runtime, train, vae, viz
+from . import anomaly  # notebook 09
 from .data import (
     DiskDataset,
     ImageData,
@@ -48,6 +51,7 @@ from .viz import plot_history, plot_image_rows, plot_images, plot_latent, projec
 __version__ = "0.1.0"
 
 __all__ = [
+    "anomaly",
     "data",
     "checks",
     "conv",

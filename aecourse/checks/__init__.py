@@ -39,10 +39,17 @@ from .nb08 import (
     my_conv2d,
     my_conv_transpose2d,
 )
+from .nb09 import (
+    average_precision_by_hand,
+    code_knn_auc,
+    tf_threshold,
+)
 
 __all__ = [
+    "average_precision_by_hand",
     "best_k",
     "centroids",
+    "code_knn_auc",
     "count_parameters",
     "cross_validation",
     "dae_05",
@@ -66,6 +73,7 @@ __all__ = [
     "rmse_diabetes",
     "score_baseline",
     "squared_error",
+    "tf_threshold",
     "tied_autoencoder",
     "val_loss_16",
     "wide_copier",
