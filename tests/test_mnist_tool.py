@@ -72,7 +72,7 @@ def test_a_pickle_that_would_run_code_is_refused() -> None:
     (gzip.compress(pickle.dumps([1, 2, 3])), "expected a \\(train, validation, test\\) tuple"),
     (gzip.compress(pickle.dumps(((np.zeros((2, 10)), np.zeros(2)),) * 3, protocol=3)), "images of shape \\(2, 10\\)"),
     (gzip.compress(pickle.dumps(((np.full((2, 784), 0.3), np.zeros(2)),) * 3, protocol=3)), "not k/256"),
-])
+], ids=["not-gzip", "not-a-tuple", "wrong-shape", "not-k-over-256"])
 def test_bad_pickles_are_refused_by_name(data: bytes, problem: str) -> None:
     with pytest.raises(ValueError, match=problem):
         mnist.read_pickle(data, "x.pkl.gz", **_checked(data))
