@@ -1,4 +1,4 @@
-"""Fixtures of the browser test: the course's own JupyterLab, headless Chromium, the HTML edition.
+"""Fixtures of the browser test: the course's own JupyterLab, headless Chromium, the HTML and slides editions.
 
 Run with ``make test-browser`` (``pytest --browser tests/browser``); plain ``pytest tests``
 leaves this folder out (``pytest_ignore_collect`` in ``tests/conftest.py``). Needs
@@ -125,4 +125,15 @@ def html_edition(tmp_path_factory: pytest.TempPathFactory, notebooks_dir: Path) 
 
     dest = tmp_path_factory.mktemp("html")
     build_html_edition(notebooks_dir, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def slides_edition(tmp_path_factory: pytest.TempPathFactory, notebooks_dir: Path) -> Path:
+    """The offline slides of the notebooks under test, built as `make slides` builds them
+    (reveal.js from npm's cache in .cache/npm, fetched with npm when missing)."""
+    from tools.slides import build_slides
+
+    dest = tmp_path_factory.mktemp("slides")
+    build_slides(notebooks_dir, dest)
     return dest
