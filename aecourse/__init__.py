@@ -17,6 +17,7 @@ Modules, each one job:
   ``metrics``: evaluation and metrics (also ``ae.train.<name>``)
 - ``viz``: latent scatter plots (PCA, t-SNE, UMAP), image grids, loss curves (04)
 - ``explore``: notebook 04's knob sweeps, sliders and decoded grids
+- ``sae``: toy data in superposition, the sparse autoencoder (L1, TopK) and its measures (10)
 - ``anomaly``: anomaly scores and baselines, a threshold from normal data, per-class precision and
   recall, retrieval by nearest codes (09)
 - ``vae``: the variational autoencoder, its ELBO, KL and importance-sampled bound (07)
@@ -28,8 +29,23 @@ benchmark) is not part of this package: it is ``tools/`` in the repository,
 ``python -m tools ...``.
 """
 
-from . import checks, conv, data, exercises, explore, idx, losses, metrics, models, runtime, train, vae, viz
-from . import anomaly  # notebook 09
+from . import (
+    anomaly,  # notebook 09
+    checks,
+    conv,
+    data,
+    exercises,
+    explore,
+    idx,
+    losses,
+    metrics,
+    models,
+    runtime,
+    sae,  # notebook 10
+    train,
+    vae,
+    viz,
+)
 from .data import (
     DiskDataset,
     ImageData,
@@ -62,6 +78,7 @@ __all__ = [
     "metrics",
     "models",
     "runtime",
+    "sae",
     "train",
     "viz",
     "vae",

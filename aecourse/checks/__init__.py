@@ -44,6 +44,7 @@ from .nb09 import (
     code_knn_auc,
     tf_threshold,
 )
+from .nb10 import my_topk, sae_resampled, sae_weak
 
 __all__ = [
     "average_precision_by_hand",
@@ -66,11 +67,14 @@ __all__ = [
     "my_conv2d",
     "my_conv_transpose2d",
     "my_sparse_kl",
+    "my_topk",
     "neighbour_overlap",
     "one_layer",
     "packing",
     "pca_reconstruct",
     "rmse_diabetes",
+    "sae_resampled",
+    "sae_weak",
     "score_baseline",
     "squared_error",
     "tf_threshold",
