@@ -20,7 +20,8 @@
 #   make slides    the slides edition: every notebook as an offline reveal.js deck with its
 #                  stored outputs, solutions left out, in build/slides (reveal.js from npm,
 #                  fetched once into .cache/npm); open build/slides/index.html
-#   make test-browser  JupyterLab and the HTML edition in headless Chromium (Debian's
+#   make test-browser  JupyterLab (a notebook as RISE slides too), the HTML edition and the
+#                  offline decks in headless Chromium (Debian's
 #                  chromium package; screenshots in build/screenshots)
 #   make bench     timings report in build/bench (notebooks, training loop, projections)
 #   make lint      ruff over the package, the tests and the notebooks
@@ -148,7 +149,7 @@ grade-demo: $(STAMP)
 html: $(STAMP)
 	$(BIN)/python -m tools.html_edition notebooks build/html
 
-# Lecture decks (tools/slides.py): the slide types `make normalize` stores in the notebooks,
+# Lecture decks (tools/slides.py): slide types by the rules `make normalize` stores in the notebooks,
 # reveal.js 4.4.0 (what jupyterlab-rise bundles) vendored into build/slides/reveal.js.
 # Live slides whose cells run: `make lab`, then RISE's "Render as slideshow" button (Alt+R).
 slides: $(STAMP)
