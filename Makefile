@@ -118,8 +118,10 @@ test-seeds: $(STAMP)
 normalize: $(STAMP)
 	$(BIN)/python -m tools normalize $(NB)
 
+# normalize before (exercise metadata) and after (slide types depend on the outputs' heights)
 execute: normalize
 	$(BIN)/python -m tools execute $(NB)
+	$(BIN)/python -m tools normalize $(NB)
 
 student: $(STAMP)
 	$(BIN)/python -m tools student notebooks build/student
