@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .exercises import build_student_edition, normalize_notebook, validate_notebook
 from .notebooks import run_notebook
-from .slides import slide_metadata
+from .slides import mark_notebooks, slide_metadata
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools", description="the course tooling")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
-        ("execute", "re-run notebooks in place in a fresh kernel"),
+        ("execute", "re-run notebooks in place in a fresh kernel (then give every cell its slide type)"),
         ("normalize", "set the metadata of exercise cells and every cell's slide type (tools/slides.py)"),
         ("validate", "check the exercise format"),
     ):
@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "execute":
         for path in args.notebooks:
             run = run_notebook(path)
+            mark_notebooks([path])  # slide types again: the height budget reads the new outputs
             index, seconds, first = max(run.cell_seconds, key=lambda c: c[1], default=(0, 0.0, ""))
             print(f"executed {path} in {run.seconds:.1f} s; slowest cell {index} ({seconds:.1f} s): {first[:50]}")
         return 0

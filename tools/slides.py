@@ -4,9 +4,10 @@ Course tooling, not part of the learners' package. A lecturer presents a noteboo
 it is: jupyterlab-rise (``make lab``) shows it as reveal.js slides whose cells still
 run, and ``make slides`` writes every notebook as a static deck. Both read the same
 cell metadata, ``metadata.slideshow.slide_type``, which :func:`slide_metadata`
-derives from the notebook's structure (``python -m tools normalize`` applies it to
-every notebook, ``python -m tools.slides mark NOTEBOOK...`` to some). The rules, the
-first that applies winning:
+derives from the notebook's structure and its stored outputs (``python -m tools
+normalize`` applies it, and ``python -m tools execute`` again after a run, since the
+height budget reads the outputs; ``python -m tools.slides mark NOTEBOOK...`` applies
+it alone). The rules, the first that applies winning:
 
 1. A tag ``slides-<type>`` (``slides-notes``, ``slides-skip``, ``slides-slide``,
    ``slides-subslide``, ``slides-fragment``, ``slides-continue``) is the author's
