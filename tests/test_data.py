@@ -482,3 +482,23 @@ def test_gaussian_noise_reproducible_and_numpy_input() -> None:
 def test_gaussian_noise_rejects_bad_std(std: object) -> None:
     with pytest.raises(ValueError, match="std must be a finite number >= 0"):
         ae.add_gaussian_noise(torch.zeros(2, 2), std)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_make_loader_batches_equal_a_plain_dataloaders(shuffle):
+    """The batched fetch is only faster: same order, values and dtypes, epoch after epoch."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x = np.random.default_rng(0).random((37, 3)).astype(np.float32)
+    y = np.arange(37)
+    fast = data.make_loader(x, y, batch_size=8, shuffle=shuffle, seed=4)
+    plain = DataLoader(TensorDataset(torch.as_tensor(x), torch.as_tensor(y)), batch_size=8,
+                       shuffle=shuffle, generator=torch.Generator().manual_seed(data.course_seed(4)))
+    state = torch.get_rng_state()
+    for _ in range(3):  # the generator advances the same way each pass
+        a, b = list(fast), list(plain)
+        assert len(a) == len(b) == len(fast) == 5
+        for (xa, ya), (xb, yb) in zip(a, b, strict=True):
+            assert xa.dtype == xb.dtype and ya.dtype == yb.dtype
+            assert torch.equal(xa, xb) and torch.equal(ya, yb)
+    assert torch.equal(torch.get_rng_state(), state)
