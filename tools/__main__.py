@@ -4,7 +4,7 @@
     python -m tools normalize NOTEBOOK...  give exercise cells their metadata, every cell its slide type
     python -m tools validate NOTEBOOK...   check the exercise format
     python -m tools student SRC DEST       write the student edition
-    python -m tools bench [--quick] [--out DIR] [NOTEBOOK...]   timings report
+    python -m tools bench [--quick] [--out DIR] [--readme README.md] [NOTEBOOK...]   timings report
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("notebooks", nargs="*", type=Path)
     p.add_argument("--out", type=Path, default=Path("build/bench"))
     p.add_argument("--quick", action="store_true", help="fewer repeats, no notebooks (a smoke run)")
+    p.add_argument("--readme", type=Path, help="also rewrite the README's table of notebook times")
     p = sub.add_parser("student", help="write the student edition")
     p.add_argument("src", type=Path)
     p.add_argument("dest", type=Path)
@@ -51,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run_all(sorted(args.notebooks), quick=args.quick)
         for path in write_report(report, args.out):
             print(f"wrote {path}")
+        if args.readme and report["notebooks"]:
+            from .bench import write_readme_table
+
+            write_readme_table(report, args.readme)
+            print(f"wrote the table of notebook times into {args.readme}")
         return 0
     if args.command == "student":
         for path in build_student_edition(args.src, args.dest):
