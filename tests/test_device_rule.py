@@ -101,6 +101,7 @@ def run_cells_on_meta(
     """
     monkeypatch.setenv("AECOURSE_DEVICE", "meta")
     monkeypatch.setenv("AECOURSE_NO_PROGRESS", "1")
+    nb = short_epochs(nb)
     namespace: dict = {"display": lambda *a, **k: None}
     mixing, clean = [], []
     with fake_numbers(monkeypatch):
@@ -119,6 +120,19 @@ def run_cells_on_meta(
             if (until is not None and until in cell.source) or (first_mix and mixing):
                 break
     return mixing, clean
+
+
+def short_epochs(nb: nbformat.NotebookNode, epochs: int = 2) -> nbformat.NotebookNode:
+    """``nb`` with every ``*EPOCHS = ...`` line of its parameter cell set to ``epochs``.
+
+    A device mix fails at the first batch; on meta the numbers are fake anyway, so more
+    epochs would only add time (notebook 03 took minutes with its own).
+    """
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.source = re.sub(r"^(\w*EPOCHS) = .*$", rf"\1 = {epochs}", cell.source, flags=re.M)
+    return nb
 
 
 # Notebook 03 up to the end of section 8: the hand-written loop, evaluation, checkpoint

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import base64
 import copy
+import functools
 import html
 import io
 import re
@@ -121,11 +122,26 @@ def render_math(markdown: str, size: float = 11.0) -> str:
 
 
 def _math_img(tex: str, original: str, size: float, display: bool) -> str:
+    tex = " ".join(tex.split())
+    rendered = _math_svg(tex, size)
+    if rendered is None:
+        return original
+    data, depth = rendered
+    style = "display:block;margin:0.6em auto" if display else f"vertical-align:{-depth:.1f}pt"
+    kind = "ae-math-display" if display else "ae-math"
+    return f'<img class="{kind}" style="{style}" alt="{html.escape(tex)}" src="data:image/svg+xml;base64,{data}">'
+
+
+@functools.lru_cache(maxsize=4096)
+def _math_svg(tex: str, size: float) -> tuple[str, float] | None:
+    """A formula as a base64 SVG and its depth below the baseline; None where mathtext cannot parse it.
+
+    Cached: the same formula recurs within a notebook, and in the HTML edition and the slides.
+    """
     import matplotlib
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import math_to_image
 
-    tex = " ".join(tex.split())
     buffer = io.BytesIO()
     try:
         with matplotlib.rc_context({"svg.hashsalt": "aecourse", "svg.fonttype": "path"}), warnings.catch_warnings():
@@ -133,12 +149,9 @@ def _math_img(tex: str, original: str, size: float, display: bool) -> str:
             mathtext = _TEX_ALIAS.sub(lambda m: _TEX_ALIASES[m.group(1)], tex)
             depth = math_to_image(f"${mathtext}$", buffer, prop=FontProperties(size=size), format="svg")
     except (ValueError, RuntimeError):  # mathtext's parse errors are ValueErrors
-        return original
+        return None
     svg = re.sub(rb"<metadata>.*?</metadata>", b"", buffer.getvalue(), flags=re.S)  # drop the date
-    data = base64.b64encode(svg).decode("ascii")
-    style = "display:block;margin:0.6em auto" if display else f"vertical-align:{-depth:.1f}pt"
-    kind = "ae-math-display" if display else "ae-math"
-    return f'<img class="{kind}" style="{style}" alt="{html.escape(tex)}" src="data:image/svg+xml;base64,{data}">'
+    return base64.b64encode(svg).decode("ascii"), depth
 
 
 # ---- widgets: their stored figure instead of a live view ---------------------------
