@@ -77,37 +77,13 @@ class Split(NamedTuple):
 
 
 def load_digits() -> ImageData:
-    """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to [0, 1].
+    """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to [0, 1]."""
+    from sklearn.datasets import load_digits as _sk_digits
 
-    Read straight from the file scikit-learn ships (one row per image: 64 pixels, then
-    the label), which spares a notebook that needs no other part of scikit-learn its
-    import (1-2 s); the values are those of ``sklearn.datasets.load_digits``.
-    """
-    table = _read_digits_table()
-    x = (table[:, :-1] / 16.0).astype(np.float32)
-    y = table[:, -1].astype(np.int64)
+    bunch = _sk_digits()
+    x = (bunch.data / 16.0).astype(np.float32)
+    y = bunch.target.astype(np.int64)
     return ImageData(x, y, (8, 8), _CLASS_NAMES["digits"], "digits")
-
-
-def _read_digits_table() -> np.ndarray:
-    """The (1797, 65) table of sklearn/datasets/data/digits.csv.gz, found without importing sklearn."""
-    import gzip
-    import importlib.util
-
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("the digits come with scikit-learn: pip install scikit-learn")
-    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
-    if not path.is_file():  # another layout: ask scikit-learn itself
-        from sklearn.datasets import load_digits as _sk_digits
-
-        bunch = _sk_digits()
-        return np.column_stack([bunch.data, bunch.target])
-    with gzip.open(path, "rt") as f:
-        table = np.loadtxt(f, delimiter=",")
-    if table.shape != (1797, 65):
-        raise ValueError(f"{path}: expected 1797 rows of 64 pixels and a label, got shape {table.shape}")
-    return table
 
 
 def load_dataset(

@@ -502,13 +502,3 @@ def test_make_loader_batches_equal_a_plain_dataloaders(shuffle):
             assert xa.dtype == xb.dtype and ya.dtype == yb.dtype
             assert torch.equal(xa, xb) and torch.equal(ya, yb)
     assert torch.equal(torch.get_rng_state(), state)
-
-
-def test_digits_read_from_the_file_equal_sklearns_loader():
-    """load_dataset("digits") reads scikit-learn's file itself: the same values as sklearn's loader."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    digits = data.load_dataset("digits")
-    assert np.array_equal(digits.x, (bunch.data / 16.0).astype(np.float32))
-    assert np.array_equal(digits.y, bunch.target) and digits.y.dtype == np.int64
