@@ -1,5 +1,10 @@
 """`make lab` serves JupyterLab on localhost with token authentication, on the learner's
-working copy of the notebooks, opening at the first one; and how that copy is kept."""
+working copy of the notebooks, opening at the first one; and how that copy is kept.
+
+The test runs the Makefile's ``lab`` recipe with the running environment as ``VENV``
+and its install stamp marked old (``make -o``), so it never builds a venv or runs pip:
+it checks the recipe, not the setup.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,8 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -17,12 +22,24 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "browser"))  # tests/browser is collected only with --browser
+
+from browser_support import free_port  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _make_lab(venv: str | Path, *args: str) -> list[str]:
+    """``make lab`` on the environment ``venv``, never remaking its install stamp (no venv, no pip)."""
+    return ["make", "-o", f"{venv}/.installed", "--no-print-directory", "lab", f"VENV={venv}", *args]
+
+
+def test_make_lab_never_builds_a_venv_or_runs_pip(tmp_path: Path) -> None:
+    venv = tmp_path / "no-venv-here"  # no stamp at all: plain `make lab` would build this venv
+    dry = subprocess.run(
+        _make_lab(venv, "-n", "PORT=1", f"WORK={tmp_path / 'work'}"), cwd=ROOT, capture_output=True, text=True,
+        check=True,
+    ).stdout
+    assert "pip" not in dry and "-m venv" not in dry, dry
+    assert f"{venv}/bin/jupyter lab" in dry  # the lab of the environment named, nothing else
 
 
 def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
@@ -50,10 +67,10 @@ def _get_no_redirect(url: str, token: str) -> tuple[int, str]:
 
 
 def test_make_lab_serves_jupyterlab_with_token_auth(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     work = tmp_path / "my-notebooks"
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}", "LAB_ARGS=--no-browser", f"WORK={work}"],
+        _make_lab(sys.prefix, f"PORT={port}", "LAB_ARGS=--no-browser", f"WORK={work}"),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
