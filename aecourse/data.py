@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from . import _validate
+from ._files import publish
 from .idx import _IDX_SOURCES, default_data_dir, read_idx, read_idx_parts, write_idx
 from .runtime import seed as course_seed
 
@@ -268,7 +269,7 @@ def save_arrays(folder: str | Path, x: np.ndarray, y: np.ndarray | None = None) 
         if y is None and (folder / "y.npy").exists():
             os.remove(folder / "y.npy")
         for tmp, final in written:
-            os.replace(tmp, final)
+            publish(tmp, final)
     finally:
         for tmp, _ in written:
             if os.path.exists(tmp):

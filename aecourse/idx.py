@@ -1,13 +1,16 @@
 """MNIST-format (IDX) files: reading them, and downloading them once into a cache.
 
 What :func:`aecourse.load_dataset` uses for ``"mnist"`` and ``"fashion-mnist"``
-(notebook 03 shows the format). A download is checked (gzip, IDX header, size)
-before it is kept, so a cut transfer or an error page never lands in the cache.
+(notebook 03 shows the format). A download is checked (gzip, IDX header, size, and
+the published md5 of the file) before it is kept, so a cut transfer, an error page or
+another file never lands in the cache. Files already in the cache are not hashed:
+``tools/mnist.py`` writes equal arrays with other gzip bytes.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import shutil
 import struct
@@ -18,6 +21,8 @@ from http.client import HTTPException
 from pathlib import Path
 
 import numpy as np
+
+from ._files import publish
 
 __all__ = ["default_data_dir", "read_idx", "write_idx", "read_idx_parts"]
 
@@ -35,6 +40,17 @@ _IDX_FILES = (
     ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 )
+# The md5 of each official file, as torchvision publishes them: checked on a fresh download only.
+_IDX_MD5 = {
+    ("mnist", "train-images-idx3-ubyte.gz"): "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    ("mnist", "train-labels-idx1-ubyte.gz"): "d53e105ee54ea40749a09fcbcd1e9432",
+    ("mnist", "t10k-images-idx3-ubyte.gz"): "9fb629c4189551a2d022fa330f9573f3",
+    ("mnist", "t10k-labels-idx1-ubyte.gz"): "ec29112dd5afa0611ce80d1b7f02629c",
+    ("fashion-mnist", "train-images-idx3-ubyte.gz"): "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    ("fashion-mnist", "train-labels-idx1-ubyte.gz"): "25c81989df183df01b3e8a0aad5dffbe",
+    ("fashion-mnist", "t10k-images-idx3-ubyte.gz"): "bef4ecab320f06d8554ea6380940ec79",
+    ("fashion-mnist", "t10k-labels-idx1-ubyte.gz"): "bb300cfdad3c16e7a12a480ee83cd310",
+}
 # IDX type codes (the third byte of the magic number) and the NumPy dtypes they hold.
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -104,9 +120,12 @@ def _download(name: str, filename: str, path: Path) -> None:
                 with os.fdopen(fd, "wb") as out:
                     shutil.copyfileobj(response, out)
             read_idx(tmp)  # a whole gzip stream of an IDX file of the size its header says, or a ValueError
-            os.replace(tmp, path)
+            digest = hashlib.md5(Path(tmp).read_bytes(), usedforsecurity=False).hexdigest()
+            if digest != _IDX_MD5[name, filename]:  # a valid IDX file, but not the published one
+                raise ValueError(f"md5 {digest} is not the published {_IDX_MD5[name, filename]}")
+            publish(tmp, path)
             return
-        except (OSError, HTTPException, ValueError) as err:  # URLError, timeouts, a cut transfer, not IDX
+        except (OSError, HTTPException, ValueError) as err:  # URLError, timeouts, a cut transfer, not IDX, md5
             errors.append(f"{base}: {err}")
         finally:  # a transfer cut off half-way leaves no .part file behind
             if tmp is not None and os.path.exists(tmp):

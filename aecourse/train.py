@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from . import _validate
+from ._files import publish
 from .losses import Objective
 from .metrics import (  # re-exported: the notebooks write ae.train.accuracy etc.
     Metric,
@@ -237,8 +238,7 @@ def save_checkpoint(model: nn.Module, path: str | Path, /, **info: float | int) 
             torch.save({"model": model.state_dict(), **clean}, f)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename makes it visible
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)  # a reader never sees a half-written file
+        publish(tmp, path)  # mode 0644 under umask 022, as torch.save would give; then the rename
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
+import os
 import struct
 import urllib.error
 import urllib.request
@@ -220,9 +222,22 @@ def test_download_interrupted_leaves_no_partial_file(tmp_path: Path, monkeypatch
     assert list((tmp_path / "fashion-mnist").iterdir()) == []
 
 
+def _publish_md5(monkeypatch: pytest.MonkeyPatch, served: Path, name: str = "mnist") -> None:
+    """Make the fake files in ``served`` the published ones: their md5s in the table."""
+    table = {(name, f): hashlib.md5((served / f).read_bytes()).hexdigest() for f in IDX_FILES}
+    monkeypatch.setattr(ae.idx, "_IDX_MD5", table)
+
+
+def test_the_md5_table_names_every_official_file() -> None:
+    assert sorted(ae.idx._IDX_MD5) == sorted((name, f) for name in ae.idx._IDX_SOURCES for f in IDX_FILES)
+    assert all(len(v) == 32 and int(v, 16) >= 0 for v in ae.idx._IDX_MD5.values())
+    assert len(set(ae.idx._IDX_MD5.values())) == 8
+
+
 def test_download_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served = tmp_path / "server"
     arrays = _fake_mnist(served)
+    _publish_md5(monkeypatch, served)
     tried = []
 
     def fake_urlopen(url: str, timeout: float = 0) -> io.BytesIO:
@@ -236,6 +251,10 @@ def test_download_success(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert len(tried) == 8  # four files, first mirror fails each time
     assert sorted(p.name for p in (tmp_path / "cache" / "mnist").iterdir()) == sorted(IDX_FILES)
     np.testing.assert_array_equal(got.y[:12], arrays[IDX_FILES[1]])
+    umask = os.umask(0)
+    os.umask(umask)
+    for f in IDX_FILES:  # readable as a plain download would be, not mkstemp's 0600
+        assert (tmp_path / "cache" / "mnist" / f).stat().st_mode & 0o777 == 0o666 & ~umask
     # a second load uses the cache and does not touch the network
     monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("downloaded again"))
     np.testing.assert_array_equal(ae.load_dataset("mnist", root=tmp_path / "cache").x, got.x)
@@ -245,6 +264,7 @@ def test_a_bad_download_is_never_cached(tmp_path: Path, monkeypatch: pytest.Monk
     """An error page or a cut gzip stream from one mirror is dropped; the next mirror's good file is kept."""
     served = tmp_path / "server"
     _fake_mnist(served)
+    _publish_md5(monkeypatch, served)
     first = data._IDX_SOURCES["mnist"][0]
 
     def fake_urlopen(url: str, timeout: float = 0) -> io.BytesIO:
@@ -262,6 +282,38 @@ def test_a_bad_download_is_never_cached(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(FileNotFoundError, match="not an IDX file|could not be read as a gzip file"):
         ae.load_dataset("mnist", root=tmp_path / "fresh")
     assert list((tmp_path / "fresh" / "mnist").iterdir()) == []  # nothing kept
+
+
+def test_a_download_with_another_md5_is_a_bad_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A valid IDX file that is not the published one (another md5) is dropped like an error page."""
+    served, other = tmp_path / "server", tmp_path / "other"
+    _fake_mnist(served)
+    _fake_mnist(other, n_train=13)  # well-formed IDX files, other bytes
+    _publish_md5(monkeypatch, served, "fashion-mnist")
+    first = "https://first.example/"
+    monkeypatch.setattr(ae.idx, "_IDX_SOURCES", {"fashion-mnist": (first, "https://second.example/")})
+
+    def fake_urlopen(url: str, timeout: float = 0) -> io.BytesIO:
+        folder = other if url.startswith(first) else served
+        return io.BytesIO((folder / url.rsplit("/", 1)[1]).read_bytes())
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    got = ae.load_dataset("fashion-mnist", root=tmp_path / "cache")
+    for f in IDX_FILES:  # the second mirror's files were kept
+        assert (tmp_path / "cache" / "fashion-mnist" / f).read_bytes() == (served / f).read_bytes()
+    assert len(got) == len(data.load_idx_dataset(served, "fashion-mnist"))
+    monkeypatch.setattr(ae.idx, "_IDX_SOURCES", {"fashion-mnist": (first,)})
+    with pytest.raises(FileNotFoundError, match="md5 [0-9a-f]{32} is not the published"):
+        ae.load_dataset("fashion-mnist", root=tmp_path / "fresh")
+    assert list((tmp_path / "fresh" / "fashion-mnist").iterdir()) == []
+
+
+def test_files_already_in_the_cache_are_not_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files put in the cache by hand or by tools/mnist.py have other bytes than the published ones."""
+    _fake_mnist(tmp_path / "mnist")
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: pytest.fail("downloaded"))
+    monkeypatch.setattr(hashlib, "md5", lambda *a, **k: pytest.fail("hashed a cached file"))
+    assert len(ae.load_dataset("mnist", root=tmp_path)) == 12 + 7
 
 
 def test_subsample(digits: ae.ImageData) -> None:
@@ -502,3 +554,17 @@ def test_make_loader_batches_equal_a_plain_dataloaders(shuffle):
             assert xa.dtype == xb.dtype and ya.dtype == yb.dtype
             assert torch.equal(xa, xb) and torch.equal(ya, yb)
     assert torch.equal(torch.get_rng_state(), state)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077], ids=oct)
+def test_saved_arrays_have_the_modes_a_plain_open_gives(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        ae.save_arrays(tmp_path / "d", np.zeros((3, 2)), np.arange(3))
+        with open(tmp_path / "plain", "wb"):
+            pass
+    finally:
+        os.umask(old)
+    want = (tmp_path / "plain").stat().st_mode & 0o777
+    assert want == 0o666 & ~umask
+    assert [(tmp_path / "d" / f).stat().st_mode & 0o777 for f in ("x.npy", "y.npy")] == [want, want]

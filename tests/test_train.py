@@ -7,6 +7,7 @@ trained with MSE finds PCA's subspace; one batch can be overfitted.
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -445,6 +446,16 @@ def test_save_checkpoint_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         ae.save_checkpoint(nn.Linear(2, 2), path, epoch=2)
     assert path.read_bytes() == before  # the old checkpoint is intact
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # and no temporary file is left
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=oct)
+def test_checkpoint_mode_follows_the_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        path = ae.save_checkpoint(_tiny_ae(), tmp_path / "model.pt", epoch=1)
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # what torch.save to a path would give
 
 
 def test_load_checkpoint_errors(tmp_path: Path) -> None:
