@@ -102,31 +102,44 @@ def sweep_projection(
     return {v: _cached_projection(z, method, seed, cache, {**fixed, knob: v}) for v in values}
 
 
-def _redraw(out: object, draw: Callable[[], Figure], status: object | None = None) -> None:
-    """Draw a fresh figure into an ipywidgets Output (works without a kernel, for tests);
-    ``status`` (a Label) says "computing..." meanwhile, as a t-SNE picture takes seconds."""
-    import matplotlib.pyplot as plt
+def _explorer(controls: object, draw: Callable[[], Figure], note: str) -> object:
+    """Sliders whose picture is an ordinary figure output, so a stored notebook keeps it.
 
-    if status is not None:
-        status.value = "computing the picture..."
-    with out:
-        out.clear_output(wait=True)
-        fig = draw()
-        plt.show()
-        plt.close(fig)
-    if status is not None:
-        status.value = ""
+    Displaying the returned VBox shows the sliders, then the picture for their starting
+    values as a plain PNG output (a notebook opened without a kernel shows ``note`` and
+    that picture); each redraw replaces that output in place. Tests read ``.png``.
+    """
+    import io
 
-
-def _explorer(children: list) -> object:
-    """A VBox whose stored text (a notebook opened without a kernel) says what it is."""
     import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
 
     class Explorer(widgets.VBox):
-        def __repr__(self) -> str:
-            return "[sliders: run this cell in a live kernel to use them; the sweeps above show the same knobs]"
+        png, _handle = b"", None  # the picture for the sliders' values; where it was displayed
 
-    return Explorer(children)
+        def redraw(self, status: object | None = None) -> None:
+            if status is not None:  # a t-SNE picture takes seconds: say so meanwhile
+                status.value = "computing the picture..."
+            fig, buf = draw(), io.BytesIO()
+            fig.savefig(buf, format="png", dpi=72, bbox_inches="tight")  # modest: the notebook stores it
+            self.png = buf.getvalue()
+            plt.close(fig)
+            if self._handle is not None:
+                self._handle.update(Image(data=self.png, format="png"))
+            if status is not None:
+                status.value = ""
+
+        def __repr__(self) -> str:
+            return note
+
+        def _ipython_display_(self) -> None:
+            display(self._repr_mimebundle_(), raw=True)  # the sliders
+            self._handle = display(Image(data=self.png, format="png"), display_id=True)
+
+    box = Explorer([controls])
+    box.redraw()
+    return box
 
 
 def projection_explorer(
@@ -171,7 +184,6 @@ def projection_explorer(
         values, default = list(values), KNOB_DEFAULTS[method][name]
         start = default if default in values else values[len(values) // 2]
         sliders[name] = widgets.SelectionSlider(options=values, value=start, description=name, continuous_update=False)
-    out = widgets.Output()
     label = {"tsne": "t-SNE", "umap": "UMAP"}[method]
 
     def draw() -> Figure:
@@ -185,10 +197,12 @@ def projection_explorer(
         return fig
 
     status = widgets.Label("")
+    box = _explorer(widgets.HBox([*sliders.values(), status]), draw,
+                    "[sliders: they need a live kernel (run this cell); the picture below is for their starting "
+                    "values]")
     for s in sliders.values():
-        s.observe(lambda _change: _redraw(out, draw, status), names="value")
-    _redraw(out, draw)
-    return _explorer([widgets.HBox([*sliders.values(), status]), out])
+        s.observe(lambda _change: box.redraw(status), names="value")
+    return box
 
 
 def _check_extent(extent: Sequence[float]) -> tuple[float, float, float, float]:
@@ -308,7 +322,6 @@ def decoder_explorer(
                             description=name, continuous_update=continuous_update, readout_format=".2f")
         for name, lo, hi in (("z1", z1_min, z1_max), ("z2", z2_min, z2_max))
     ]
-    out = widgets.Output()
 
     def draw() -> Figure:
         point = np.array([[sliders[0].value, sliders[1].value]], dtype=np.float32)  # (1, 2)
@@ -329,7 +342,9 @@ def decoder_explorer(
         fig.tight_layout()
         return fig
 
+    box = _explorer(widgets.HBox(sliders), draw,
+                    "[sliders: they need a live kernel (run this cell); the picture below is for the centre of "
+                    "the plane]")
     for s in sliders:
-        s.observe(lambda _change: _redraw(out, draw), names="value")
-    _redraw(out, draw)
-    return _explorer([widgets.HBox(sliders), out])
+        s.observe(lambda _change: box.redraw(), names="value")
+    return box

@@ -175,7 +175,8 @@ def test_projection_explorer_sliders_redraw_from_cache(codes, monkeypatch) -> No
     *sliders, status = box.children[0].children
     assert [s.description for s in sliders] == ["n_neighbors", "min_dist"]
     assert isinstance(status, widgets.Label) and status.value == ""  # "computing..." only while drawing
-    assert "run this cell in a live kernel" in repr(box)  # what a notebook opened without a kernel shows
+    assert "need a live kernel" in repr(box)  # what a notebook opened without a kernel shows
+    assert box.png.startswith(b"\x89PNG")  # the starting picture, shown under the sliders as a plain figure
     assert (sliders[0].value, sliders[1].value) == (15, 0.1)  # starts at UMAP's defaults
     assert calls == []  # the first picture came from the cache
     sliders[1].value = 0.5  # what a kernel does when the slider is released
@@ -289,6 +290,32 @@ def test_decoder_explorer_decodes_the_slider_point(codes) -> None:
     s2.value = 6.0
     np.testing.assert_allclose(seen[-1], [[1.5, 6.0]])
     assert len(seen) == 3
+    assert box.png.startswith(b"\x89PNG") and "need a live kernel" in repr(box)
+
+
+def test_explorer_shows_a_stored_picture_that_redraws_replace(codes, monkeypatch) -> None:
+    """Displayed, an explorer leaves the sliders and then an ordinary PNG output, updated in place."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shown: list = []
+
+    class Publisher:
+        def publish(self, data, metadata=None, transient=None, update=False, **_kw) -> None:
+            shown.append((sorted(data), (transient or {}).get("display_id"), update))
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr(shell, "display_pub", Publisher())
+    z, y = codes
+    monkeypatch.setattr(explore, "project_2d", fake_projection([]))
+    box = explore.projection_explorer(z, y, "tsne", knobs={"perplexity": (5, 10, 20)})
+    from IPython.display import display
+
+    display(box)
+    (widget_keys, _, _), (image_keys, display_id, update) = shown
+    assert "application/vnd.jupyter.widget-view+json" in widget_keys and "text/plain" in widget_keys
+    assert "image/png" in image_keys and display_id is not None and not update
+    box.children[0].children[0].value = 5
+    assert shown[-1] == (image_keys, display_id, True)  # the same output, replaced
 
 
 def test_decoder_explorer_errors(codes) -> None:
