@@ -98,7 +98,7 @@ def fit(
 
     Each epoch: for every minibatch, ``zero_grad``, loss, ``backward``, ``step``; then,
     with a ``val_loader``, the validation loss (eval mode, no gradients) and each
-    ``metric(model, val_loader, device)``. The
+    ``metric(model, val_loader, device)`` (under ``torch.no_grad``). The
     weights of the best epoch by ``monitor`` are kept (a deep copy of the state dict,
     and the ``checkpoint`` file if given) and restored at the end.
 
@@ -120,8 +120,9 @@ def fit(
         device: where to train; ``None`` means the course's device,
             :func:`aecourse.get_device` (``AECOURSE_DEVICE`` or the best available).
             The model is moved there, and so is every batch.
-        progress: show a tqdm progress bar; ``None`` shows it unless the environment
-            variable ``CI`` or ``AECOURSE_NO_PROGRESS`` is set.
+        progress: show a tqdm progress bar with the last epoch's losses and metrics;
+            ``None`` shows it unless the environment variable ``CI`` or
+            ``AECOURSE_NO_PROGRESS`` is set.
 
     Returns:
         A :class:`History` with ``train_loss`` (mean over samples), ``val_loss``,
@@ -156,7 +157,8 @@ def fit(
     history = History(monitor=monitor)
     sign = 1.0 if mode == "min" else -1.0
     best_state = None
-    for epoch in _epochs(epochs, progress):
+    bar = _epochs(epochs, progress)
+    for epoch in bar:
         # train: one pass over the minibatches
         model.train()
         total, count = 0.0, 0
@@ -177,9 +179,12 @@ def fit(
         # validate: loss and metrics on another loader, no gradients
         if val_loader is not None:
             record["val_loss"] = evaluate(model, loss_fn, val_loader, device)
-            for name, metric in metrics.items():
-                record[f"val_{name}"] = float(metric(model, val_loader, device))
+            with torch.no_grad():  # a metric of one's own runs as the built-in ones do
+                for name, metric in metrics.items():
+                    record[f"val_{name}"] = float(metric(model, val_loader, device))
         history.append(**record)
+        if hasattr(bar, "set_postfix"):  # the bar shows this epoch's numbers
+            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items()})
 
         # keep the best weights seen so far (a NaN would silently never be beaten)
         value = record[monitor]

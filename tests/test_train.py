@@ -269,9 +269,16 @@ def test_fit_classifier_with_metrics_and_device(small: ae.Split) -> None:
 
 def test_fit_progress_bar(small: ae.Split, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     loader = _loaders(small)["train"]
-    ae.fit(_tiny_ae(), losses.reconstruction(), loader, epochs=1, progress=True)
+    history = ae.fit(_tiny_ae(), losses.reconstruction(), loader, epochs=1, progress=True)
     out = capsys.readouterr().out  # plain text on stdout (no widget), kept when the notebook is saved
     assert "epochs" in out and "1/1" in out
+    assert f"train_loss={history['train_loss'][0]:.4g}" in out  # the epoch's numbers on the bar
+    val = _loaders(small)["val"]
+    history = ae.fit(_tiny_ae(), losses.reconstruction(), loader, val, epochs=2, progress=True,
+                     metrics={"mse": train.reconstruction_mse})
+    last = capsys.readouterr().out.replace("\r", "\n").strip().splitlines()[-1]
+    assert "2/2" in last and f"val_loss={history['val_loss'][-1]:.4g}" in last
+    assert f"val_mse={history['val_mse'][-1]:.4g}" in last
     monkeypatch.setenv("AECOURSE_NO_PROGRESS", "1")
     ae.fit(_tiny_ae(), losses.reconstruction(), loader, epochs=1)  # progress=None follows the environment
     assert capsys.readouterr().out == ""
@@ -504,6 +511,20 @@ def test_evaluation_helpers_leave_global_rng_and_loader_order_alone() -> None:
     list(twin)
     for a, b in zip(shuffled, twin, strict=True):  # so their next epochs still agree
         assert torch.equal(a[0], b[0])
+
+
+def test_fit_runs_metrics_without_gradients(small: ae.Split) -> None:
+    """A metric of one's own sees no_grad inside fit, as the built-in metrics run."""
+    seen = []
+
+    def grad_mode(model: nn.Module, loader: DataLoader, device: torch.device) -> float:
+        seen.append(torch.is_grad_enabled())
+        return 0.0
+
+    loaders = _loaders(small)
+    ae.fit(_tiny_ae(), losses.reconstruction(), loaders["train"], loaders["val"], epochs=2, metrics={"g": grad_mode})
+    assert seen == [False, False]
+    assert torch.is_grad_enabled()  # and gradients are on again after fit
 
 
 def test_fit_prints_nothing_without_a_bar(small: ae.Split, capsys: pytest.CaptureFixture[str]) -> None:
