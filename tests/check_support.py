@@ -9,7 +9,7 @@ import pytest
 from aecourse.exercises import ExerciseError
 
 
-def rejected(check, *args, says: str = "", **kwargs) -> str:  # noqa: ANN001
+def rejected(check, *args, says: str = "", **kwargs) -> str:
     """The answer is wrong: one message with the value, the expectation and a hint."""
     with pytest.raises(ExerciseError) as info:
         check(*args, **kwargs)
@@ -21,14 +21,14 @@ def rejected(check, *args, says: str = "", **kwargs) -> str:  # noqa: ANN001
     return message
 
 
-def accepted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:  # noqa: ANN001
+def accepted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:
     check(*args, **kwargs)
     assert capsys.readouterr().out == f"{check.name}: correct, well done.\n"
     check.reference(*args, **kwargs)  # the silent, strict mode of a solution cell
     assert capsys.readouterr().out == ""
 
 
-def not_attempted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:  # noqa: ANN001
+def not_attempted(capsys: pytest.CaptureFixture[str], check, *args, **kwargs) -> None:
     check(*args, **kwargs)
     assert capsys.readouterr().out.startswith(f"{check.name}: not attempted yet.")
     with pytest.raises(ExerciseError, match="not attempted"):

@@ -57,7 +57,7 @@ def test_a_check_that_cannot_handle_the_answer_says_so(capsys: pytest.CaptureFix
 
 
 def test_the_learners_own_error_keeps_its_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    def broken():  # noqa: ANN202
+    def broken():
         return [1, 2][5]
 
     with pytest.raises(IndexError) as info:
@@ -66,7 +66,7 @@ def test_the_learners_own_error_keeps_its_traceback(capsys: pytest.CaptureFixtur
     _returns_42(lambda: None)  # a stub function
     assert "not attempted" in capsys.readouterr().out
 
-    def unfinished():  # noqa: ANN202
+    def unfinished():
         raise NotImplementedError
 
     _returns_42(unfinished)

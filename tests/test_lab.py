@@ -55,7 +55,7 @@ def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
 
 def _get_no_redirect(url: str, token: str) -> tuple[int, str]:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def redirect_request(self, *args, **kwargs):
             return None
 
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})

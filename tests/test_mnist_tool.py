@@ -57,7 +57,7 @@ def test_a_wheel_is_read_without_installing_it(tmp_path: Path) -> None:
 
 
 class _Payload:
-    def __reduce__(self):  # noqa: ANN204 - what a malicious pickle does
+    def __reduce__(self):  # what a malicious pickle does
         return (os.system, ("echo this must never run",))
 
 

@@ -97,7 +97,7 @@ def _hand_loop(
     ],
     ids=["autoencoder-adam", "dropout-sgd"],
 )
-def test_fit_equals_a_hand_written_loop(small: ae.Split, make_model, make_optimizer) -> None:  # noqa: ANN001
+def test_fit_equals_a_hand_written_loop(small: ae.Split, make_model, make_optimizer) -> None:
     epochs, lr = 4, 1e-2
     hand_model = make_model()
     params = hand_model.parameters()

@@ -139,7 +139,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     compare = IPyNbCell.compare_outputs
 
-    def compare_outputs(self, test, ref, skip_compare=None):  # noqa: ANN001, ANN202 (nbval's signature)
+    def compare_outputs(self, test, ref, skip_compare=None):  # nbval's signature
         align_outputs(test, ref, _level(self.cell))
         return compare(self, test, ref, skip_compare)
 

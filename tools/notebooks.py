@@ -43,10 +43,10 @@ def run_notebook(path: str | Path, write: bool = True, timeout: int = 600) -> No
     run = NotebookRun(path, 0.0)
     starts: dict[int, float] = {}
 
-    def before(cell, cell_index, **_):  # noqa: ANN001 - nbclient's hook signature
+    def before(cell, cell_index, **_):  # nbclient's hook signature
         starts[cell_index] = time.perf_counter()
 
-    def after(cell, cell_index, **_):  # noqa: ANN001
+    def after(cell, cell_index, **_):
         first = cell.source.splitlines()[0] if cell.source else ""
         run.cell_seconds.append((cell_index, time.perf_counter() - starts[cell_index], first))
 
@@ -61,7 +61,7 @@ def run_notebook(path: str | Path, write: bool = True, timeout: int = 600) -> No
     return run
 
 
-def _merge_streams(nb) -> None:  # noqa: ANN001 - an nbformat NotebookNode
+def _merge_streams(nb) -> None:  # an nbformat NotebookNode
     """Join consecutive stdout (or stderr) outputs of a cell into one (nbconvert's preprocessor).
 
     How a kernel's prints are cut into messages depends on timing; merged, the stored

@@ -98,7 +98,7 @@ class Lab:
         request = urllib.request.Request(
             f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - localhost only
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # localhost only
             body = response.read()
         return json.loads(body) if body else None
 

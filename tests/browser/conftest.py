@@ -91,7 +91,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def recorded_page(browser) -> Iterator[RecordedPage]:  # noqa: ANN001 - a Playwright Browser
+def recorded_page(browser) -> Iterator[RecordedPage]:  # a Playwright Browser
     """A fresh page (1280x900) that records every URL it requests."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(60_000)

@@ -34,7 +34,7 @@ def expected_figures(nb: dict) -> int:
     )
 
 
-def check_page(page, nb: dict, name: str) -> list[str]:  # noqa: ANN001 - a Playwright Page
+def check_page(page, nb: dict, name: str) -> list[str]:  # a Playwright Page
     """Problems with one notebook page: figures, widgets, folded solutions."""
     problems = []
     shown = page.locator(".jp-OutputArea img").count()

@@ -23,7 +23,7 @@ RUN_ALL_S = 300  # notebook 04 trains, then projects with t-SNE and UMAP, on a b
 REDRAW_S = 120  # one slider step may refit a projection
 
 
-def open_notebook(page, lab: Lab, path: Path, n_cells: int):  # noqa: ANN001, ANN201 - Playwright objects
+def open_notebook(page, lab: Lab, path: Path, n_cells: int):  # Playwright objects
     """Open ``notebooks/<path.name>`` alone and wait until all its cells are attached."""
     page.goto(lab.tree_url(f"notebooks/{path.name}"))
     panel = page.locator(".jp-NotebookPanel").filter(visible=True)
@@ -38,18 +38,18 @@ def open_notebook(page, lab: Lab, path: Path, n_cells: int):  # noqa: ANN001, AN
     return cells
 
 
-def assert_no_dialog(page, where: str, screenshots: Path) -> None:  # noqa: ANN001
+def assert_no_dialog(page, where: str, screenshots: Path) -> None:
     dialogs = page.locator(".jp-Dialog")
     if dialogs.count():
         page.screenshot(path=screenshots / f"FAILED-dialog-{where}.png")
         pytest.fail(f"{where}: an error dialog is open: {dialogs.first.inner_text()[:500]!r}")
 
 
-def visible_lines(cell, lines: list[str]) -> list[str]:  # noqa: ANN001
+def visible_lines(cell, lines: list[str]) -> list[str]:
     return [line for line in lines if cell.get_by_text(line).filter(visible=True).count()]
 
 
-def bring_into_view(page, cell, target, timeout_s: float = 15) -> bool:  # noqa: ANN001
+def bring_into_view(page, cell, target, timeout_s: float = 15) -> bool:
     """Scroll ``cell`` into view until ``target`` (a locator inside it) is visible.
 
     JupyterLab skips rendering cells out of view (content-visibility), and figures
@@ -143,7 +143,7 @@ _RUN_FINISHED = """() => {
 }"""
 
 
-def menu(page, top: str, item: str) -> None:  # noqa: ANN001
+def menu(page, top: str, item: str) -> None:
     page.get_by_role("menuitem", name=top, exact=True).click()
     page.get_by_role("menuitem", name=item, exact=True).click()
 
