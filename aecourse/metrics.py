@@ -76,15 +76,16 @@ def predict(
     loader: DataLoader,
     device: torch.device | str | None = None,
     fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Run ``fn`` (default: ``model``) on every batch's ``x``, in one pass over ``loader`` (notebook 03).
 
     Returns:
-        ``(outputs, targets)`` as NumPy arrays: outputs stacked over batches, and the
-        batches' second tensor (labels) if they have one, else their ``x``.
+        ``(outputs, labels)``, as :func:`encode` does: the outputs stacked over batches
+        as a NumPy array, and the batches' second tensor (labels) stacked, or None
+        when the batches have no labels.
     """
-    outputs, labels, inputs = _run_batches(model, loader, device, fn, keep_inputs=None)
-    return outputs, (labels if labels is not None else inputs)
+    outputs, labels, _ = _run_batches(model, loader, device, fn, keep_inputs=False)
+    return outputs, labels
 
 
 def encode(
@@ -103,12 +104,11 @@ def _run_batches(
     loader: DataLoader,
     device: torch.device | str | None,
     fn: Callable[[torch.Tensor], torch.Tensor] | None,
-    keep_inputs: bool | None,
+    keep_inputs: bool,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """One eval-mode pass: (outputs of fn(x), labels or None, inputs x or None), all stacked.
 
-    The inputs are kept (a copy of the whole set) only if ``keep_inputs``, or, when it
-    is None, if the batches have no labels.
+    The inputs are kept (a copy of the whole set) only if ``keep_inputs``.
 
     Runs on ``device`` if given, else on the model's device; restores the model's mode.
     """
@@ -121,7 +121,7 @@ def _run_batches(
         for batch in loader:
             batch = _to_device(batch, device)
             outputs.append(fn(batch[0]).cpu())
-            if keep_inputs or (keep_inputs is None and len(batch) == 1):
+            if keep_inputs:
                 inputs.append(batch[0].cpu())
             if len(batch) > 1:
                 labels.append(batch[1].cpu())
@@ -133,8 +133,15 @@ def _run_batches(
     return torch.cat(outputs).numpy(), stacked_labels, torch.cat(inputs).numpy() if inputs else None
 
 
-def _logits_and_labels(model: nn.Module, loader: DataLoader, device: torch.device | None) -> tuple:
-    logits, y = predict(model, loader, device)
+def _outputs_and_labels(model: nn.Module, loader: DataLoader, device: torch.device | None, metric: str) -> tuple:
+    outputs, y = predict(model, loader, device)
+    if y is None:
+        raise ValueError(f"{metric} needs batches (x, y) with labels; this loader gives only x")
+    return outputs, y
+
+
+def _logits_and_labels(model: nn.Module, loader: DataLoader, device: torch.device | None, metric: str) -> tuple:
+    logits, y = _outputs_and_labels(model, loader, device, metric)
     if logits.ndim != 2 or y.ndim != 1 or len(y) != len(logits):
         raise ValueError(f"expected logits (N, C) and labels (N,), got {logits.shape} and {y.shape}")
     return logits, y
@@ -142,7 +149,7 @@ def _logits_and_labels(model: nn.Module, loader: DataLoader, device: torch.devic
 
 def accuracy(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
     """Share of samples whose predicted class is the label; one logit: class 1 when > 0 (notebook 01)."""
-    logits, y = _logits_and_labels(model, loader, device)
+    logits, y = _logits_and_labels(model, loader, device, "accuracy")
     predicted = (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(axis=1)
     return float((predicted == y).mean())
 
@@ -155,7 +162,7 @@ def auroc(model: nn.Module, loader: DataLoader, device: torch.device | None = No
     """
     from sklearn.metrics import roc_auc_score
 
-    logits, y = _logits_and_labels(model, loader, device)
+    logits, y = _logits_and_labels(model, loader, device, "auroc")
     n_classes = max(logits.shape[1], 2)
     missing = sorted(set(range(n_classes)) - set(np.unique(y).tolist()))
     if missing:
@@ -176,5 +183,5 @@ def reconstruction_mse(model: nn.Module, loader: DataLoader, device: torch.devic
 
 def rmse(model: nn.Module, loader: DataLoader, device: torch.device | None = None) -> float:
     """Root mean squared error of a regressor's output (B, 1) against targets y (B,) (notebook 01)."""
-    pred, y = predict(model, loader, device)
+    pred, y = _outputs_and_labels(model, loader, device, "rmse")
     return float(np.sqrt(((pred.reshape(-1) - y) ** 2).mean()))

@@ -158,6 +158,9 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ("evaluate empty", lambda: ae.evaluate(_net(), losses.classification(), []), ValueError, "loader is empty"),
     ("encode no encode", lambda: ae.encode(nn.Linear(8, 2), _loader(X)), TypeError, "must have an encode method"),
     ("predict empty", lambda: ae.predict(_net(), []), ValueError, "loader is empty"),
+    ("accuracy no labels", lambda: ae.train.accuracy(_net(), _loader(X)), ValueError,
+     r"accuracy needs batches \(x, y\) with labels"),
+    ("rmse no labels", lambda: ae.train.rmse(_net(), _loader(X)), ValueError, "rmse needs batches"),
     ("auroc missing class", lambda: ae.train.auroc(_net(), _loader(X[Y < 2], Y[Y < 2])), ValueError,
      r"classes \[2, 3\] are missing"),
     # checkpoints

@@ -359,8 +359,9 @@ def test_predict_and_encode(small: ae.Split) -> None:
     out, targets = train.predict(model, labeled)
     np.testing.assert_allclose(out, want_out, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(targets, y)
-    _, targets = train.predict(model, unlabeled)
-    np.testing.assert_array_equal(targets, x)  # no labels: the inputs
+    out_unlabeled, targets = train.predict(model, unlabeled)
+    assert targets is None  # no labels: None, as encode gives
+    np.testing.assert_array_equal(out_unlabeled, out)
     z, _ = train.predict(model, labeled, fn=model.encode)
     np.testing.assert_allclose(z, want_z, rtol=1e-5, atol=1e-6)
 
