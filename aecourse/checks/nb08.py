@@ -64,7 +64,10 @@ def my_conv_transpose2d(fn: Callable) -> None:
 @exercise("mlp_aug", hint="in the objective, shift every image of the batch by its own random move: stack the "
           "shifted copies of x for all moves, pick one per image with torch.randint; then train make_mlp() with it")
 def mlp_aug(model: Any, shifted_loader: Any, reference: float, n_params: int) -> None:
-    """Notebook 08, exercise 3: the MLP autoencoder trained on randomly shifted images."""
+    """Notebook 08, exercise 3: the MLP autoencoder trained on randomly shifted images.
+
+    ``reference`` is the shifted-test MSE of the same MLP (same seed) trained without shifts.
+    """
     from ..conv import count_parameters
     from ..metrics import reconstruction_mse
 
@@ -73,5 +76,6 @@ def mlp_aug(model: Any, shifted_loader: Any, reference: float, n_params: int) ->
         raise Wrong(f"a model with {count_parameters(model):,} parameters",
                     f"the MLP autoencoder of the comparison, {n_params:,} parameters", "train make_mlp()")
     mse = reconstruction_mse(model, shifted_loader)
-    if not mse < reference:
-        raise Wrong(f"a shifted-test MSE of {mse:.4f}", f"below the conv autoencoder's {reference:.4f}")
+    if not mse < 0.95 * reference:
+        raise Wrong(f"a shifted-test MSE of {mse:.4f}",
+                    f"at least 5% below {reference:.4f}, the same MLP's trained without shifts")
