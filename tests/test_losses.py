@@ -77,7 +77,7 @@ def test_kl_sparsity_zero_at_target_and_penalizes_both_sides() -> None:
     assert ae.kl_sparsity(torch.full((8, 5), 0.3), rho=0.05).item() == pytest.approx(five_units, rel=1e-4)
 
 
-def test_kl_sparsity_never_nan() -> None:
+def test_kl_sparsity_is_finite_at_0_and_1() -> None:
     for value in (0.0, 1.0):
         z = torch.full((4, 3), value, requires_grad=True)
         kl = ae.kl_sparsity(z, rho=0.1)
