@@ -297,6 +297,12 @@ def test_cross_validation(capsys: pytest.CaptureFixture[str]) -> None:
     rejected(checks.cross_validation, drifting, reused, *args, says="now gives")
     rejected(checks.cross_validation, right[:4], _centroid_error, *args, says="4 values")
 
+    def untrained(x_tr, y_tr, x_va, y_va):  # noqa: ANN001, ANN202 - far worse than the single split
+        return min(1.0, _centroid_error(x_tr, y_tr, x_va, y_va) + 0.3)
+
+    rejected(checks.cross_validation, [untrained(x[tr], y[tr], x[va], y[va]) for tr, va in folds], untrained, *args,
+             says="near the single split")
+
     def by_predictions(x_tr, y_tr, x_va, y_va):  # noqa: ANN001, ANN202 - accuracy first, then 1 - accuracy
         means = np.stack([x_tr[y_tr == c].mean(0) for c in range(10)])
         accuracy = np.mean(np.linalg.norm(x_va[:, None] - means[None], axis=2).argmin(1) == y_va)

@@ -164,7 +164,7 @@ def lr_schedule(lrs: Any, val_losses: Any, lr: float, epochs: int, reference: Se
     """Notebook 03, exercise 2: a learning rate that decreases over training (any scheduler that does).
 
     ``reference`` is the validation loss of the constant-rate run, epoch by epoch: a run
-    that trained gets below half of its first epoch's loss.
+    that trained gets below three quarters of its first epoch's loss.
     """
     if is_stub(val_losses):
         raise NotAttempted
@@ -182,9 +182,9 @@ def lr_schedule(lrs: Any, val_losses: Any, lr: float, epochs: int, reference: Se
                     "record the rate before the epoch's training, and step the scheduler after it")
     if not rates[-1] < 0.99 * rates[0]:
         raise Wrong("a constant learning rate", "one that is lower at the end than at the start")
-    if not min(losses) < 0.5 * reference[0]:
+    if not min(losses) < 0.75 * reference[0]:
         raise Wrong(f"a best validation loss of {min(losses):.3f}",
-                    f"below {0.5 * reference[0]:.3f}, half the constant rate's first epoch: a run that trained")
+                    f"below {0.75 * reference[0]:.3f}, 3/4 of the constant rate's first epoch: a run that trained")
 
 
 @exercise("fold_errors", hint="def fold_error(x_tr, y_tr, x_va, y_va): seed, a new Classifier, loaders, ae.fit, "
@@ -214,7 +214,7 @@ def cross_validation(fold_errors: Any, fold_error: Callable, x: np.ndarray, y: n
         raise Wrong(f"an error of {chance:.3f} on validation images with shuffled labels",
                     "about 0.9 (chance): the error must be measured on the fold's own images",
                     "validate on x_va, y_va, not on the training folds")
-    if abs(np.mean(errors) - single_split_error) > 0.04:
+    if abs(np.mean(errors) - single_split_error) > 0.04 + 2 * np.std(errors):  # the folds' own spread, and some
         raise Wrong(f"a mean error of {np.mean(errors):.3f}", f"near the single split's {single_split_error:.3f}")
 
 
