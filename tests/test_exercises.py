@@ -9,10 +9,12 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from aecourse.checks._common import same_outputs
 from aecourse.exercises import ExerciseError, NotAttempted, Wrong, call, describe, exercise
 from tools import exercises as fmt
 
@@ -274,3 +276,19 @@ def test_run_all_then_rerun_every_check_says_not_attempted(name: str) -> None:
     for cell in nb.cells[-len(checks):]:
         text = "".join(o.get("text", "") for o in cell.outputs)
         assert "not attempted yet" in text and "correct" not in text, text
+
+
+def test_same_outputs_is_not_fooled_by_an_answer_that_edits_its_input() -> None:
+    """A wrong answer that zeroes its input in place must not make the reference agree with it."""
+    def reference(x: np.ndarray) -> np.ndarray:
+        return x - x.mean(axis=0)
+
+    def zero_in_place(x: np.ndarray) -> np.ndarray:
+        x[:] = 0.0
+        return np.zeros_like(x)
+
+    x = np.arange(12.0).reshape(4, 3)
+    with pytest.raises(Wrong):
+        same_outputs(zero_in_place, reference, [(x,)])
+    assert np.array_equal(x, np.arange(12.0).reshape(4, 3))  # the caller's inputs are untouched too
+    same_outputs(lambda x: x - x.mean(axis=0), reference, [(x,)])  # a right answer passes

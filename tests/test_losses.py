@@ -155,6 +155,18 @@ def test_denoising_objective(batch: torch.Tensor) -> None:
     assert torch.equal(losses.denoising(0.0)(model, (batch,)), losses.reconstruction()(model, (batch,)))
 
 
+def test_denoising_validation_noise_is_fixed_and_leaves_training_noise_alone(batch: torch.Tensor) -> None:
+    """In eval mode each call sees the same noisy images, and validating never advances the training noise."""
+    model = ae.Autoencoder(12, 3)
+    loader = ae.make_loader(batch.numpy(), batch_size=5)
+    objective, twin = losses.denoising(0.3, seed=5), losses.denoising(0.3, seed=5)
+    first = ae.evaluate(model, objective, loader)
+    assert ae.evaluate(model, objective, loader) == first  # the same value on every call
+    assert first != ae.evaluate(model, losses.reconstruction(), loader)  # and noise was added
+    model.train()
+    assert torch.equal(objective(model, (batch,)), twin(model, (batch,)))  # as if never validated
+
+
 def test_denoising_objective_errors() -> None:
     with pytest.raises(ValueError, match="noise_std must be a finite number >= 0, got -0.1"):
         losses.denoising(-0.1)

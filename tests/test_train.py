@@ -413,6 +413,19 @@ def test_accuracy_and_auroc() -> None:
     assert got == pytest.approx(roc_auc_score(y2, probs2[:, 1]), rel=1e-6)
 
 
+def test_one_logit_accuracy_and_auroc() -> None:
+    """A one-logit binary classifier: the logit scores class 1, class 1 when it is > 0."""
+    rng = np.random.default_rng(1)
+    y = np.arange(50) % 2
+    logit = (rng.normal(size=50) + 0.8 * (2 * y - 1)).astype(np.float32)
+    loader = ae.make_loader(logit[:, None], y, batch_size=16)
+    want_acc = float(np.mean((logit > 0) == y))
+    assert 0.5 < want_acc < 1.0
+    assert train.accuracy(_Logits(), loader) == pytest.approx(want_acc)
+    assert train.auroc(_Logits(), loader) == pytest.approx(roc_auc_score(y, logit), rel=1e-6)
+    assert 0.5 < roc_auc_score(y, logit) < 1.0
+
+
 def test_reconstruction_mse_and_rmse(small: ae.Split) -> None:
     model = _tiny_ae()
     x, y = small.val

@@ -1,0 +1,34 @@
+"""aecourse.viz beyond its argument errors (tests/test_bad_inputs.py): what plot_history draws."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import aecourse as ae  # noqa: E402
+
+
+def test_plot_history_draws_each_curve_and_the_best_epoch() -> None:
+    history = ae.History()
+    for train_loss, val_loss in ((1.0, 1.2), (0.6, 0.9), (0.4, 1.0)):
+        history.append(train_loss=train_loss, val_loss=val_loss)
+    history.best_epoch, history.best_value = 2, 0.9
+    ax = ae.plot_history(history, title="demo")
+    try:
+        assert len(ax.figure.axes) == 1 and ax.get_title() == "demo" and ax.get_xlabel() == "epoch"
+        curves = {line.get_label(): line for line in ax.get_lines()}
+        assert set(curves) == {"train_loss", "val_loss", "best epoch (2)"}
+        for key in ("train_loss", "val_loss"):
+            np.testing.assert_array_equal(curves[key].get_xdata(), [1, 2, 3])
+            np.testing.assert_array_equal(curves[key].get_ydata(), history[key])
+        np.testing.assert_array_equal(curves["best epoch (2)"].get_xdata(), [2, 2])  # a vertical line
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["train_loss", "val_loss", "best epoch (2)"]
+        fig, other = plt.subplots()
+        assert ae.plot_history(history, keys=["val_loss"], ax=other) is other  # draws into the axes given
+        assert [line.get_label() for line in other.get_lines()] == ["val_loss", "best epoch (2)"]
+    finally:
+        plt.close("all")
