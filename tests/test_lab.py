@@ -24,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "browser"))  # tests/browser is collected only with --browser
 
+import browser_support  # noqa: E402
 from browser_support import free_port  # noqa: E402
 
 
@@ -146,3 +147,25 @@ def test_working_copy_is_made_once_and_never_overwritten(tmp_path: Path, capsys:
 def test_the_working_copy_is_git_ignored() -> None:
     assert "my-notebooks/" in (ROOT / ".gitignore").read_text().splitlines()
     assert "WORK   ?= my-notebooks" in (ROOT / "Makefile").read_text()
+
+
+def test_the_browser_helpers_find_every_process_below_the_server() -> None:
+    """stop_lab kills what the server started (kernels in their own groups): psutil's walk finds grandchildren."""
+    parent = subprocess.Popen(["sh", "-c", "sleep 60 & echo $!; wait"], stdout=subprocess.PIPE, text=True)
+    try:
+        grandchild = int(parent.stdout.readline())
+        assert grandchild in browser_support._descendants(parent.pid)
+        assert browser_support._descendants(grandchild) == []
+    finally:
+        os.kill(grandchild, signal.SIGKILL)
+        parent.wait(timeout=10)
+    assert browser_support._descendants(parent.pid) == []  # an exited process has none
+
+
+def test_the_tooling_shares_one_copy_of_its_helpers() -> None:
+    from tools import exercises, html_edition, slides
+
+    assert html_edition._source is slides._source is exercises._source is browser_support.source
+    assert browser_support.WIDGET_VIEW is html_edition.WIDGET_VIEW
+    assert exercises._source({"source": ["a\n", "b"]}) == exercises._source({"source": "a\nb"}) == "a\nb"
+

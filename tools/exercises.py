@@ -70,6 +70,7 @@ def _tags(cell: dict[str, Any]) -> list[str]:
 
 
 def _source(cell: dict[str, Any]) -> str:
+    """A cell's source as one string (nbformat allows a list of lines); tools/html_edition, tools/slides use it."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tools.exercises import SOLUTION_TAG, _source
+
 __all__ = [
     "WIDGET_VIEW",
     "notebook_title",
@@ -89,11 +91,6 @@ def _plain(markdown: str) -> str:
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
     text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
     return text.strip()
-
-
-def _source(cell: dict[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 # ---- math, drawn ahead of time ---------------------------------------------------
@@ -242,8 +239,6 @@ def prepare_notebook(nb: dict[str, Any], solutions: str = "collapsed") -> dict[s
     ``solutions="collapsed"`` keeps solution cells (the template folds them);
     ``"omit"`` replaces each by a one-line note.
     """
-    from tools.exercises import SOLUTION_TAG
-
     if solutions not in SOLUTION_MODES:
         raise ValueError(f"solutions must be one of {SOLUTION_MODES}, got {solutions!r}")
     nb = copy.deepcopy(nb)

@@ -66,7 +66,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.exercises import ABOUT_TAG, ANSWER_TAG, CHECK_TAG, SOLUTION_TAG
+from tools.exercises import ABOUT_TAG, ANSWER_TAG, CHECK_TAG, SOLUTION_TAG, _source
 
 __all__ = [
     "SLIDE_TYPES",
@@ -116,11 +116,6 @@ MANIFEST = ".slides-edition-files"  # the decks the last build wrote: the only o
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _RUN_IN = re.compile(r"^\s*\*\*([^*\n]{1,80}?)([.:?!])\*\*")  # "**Autograd.** ..." starts an idea
-
-
-def _source(cell: dict[str, Any]) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _tags(cell: dict[str, Any]) -> list[str]:

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import psutil  # pinned in constraints.txt (a Jupyter dependency)
 
 from tools.exercises import BEGIN, END, SOLUTION_TAG
+from tools.exercises import _source as source
+from tools.html_edition import WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -30,17 +33,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def has_widgets(path: Path) -> bool:
     """True when a stored output of ``path`` is a widget view (an ipywidgets display)."""
     nb = nbformat.read(path, as_version=4)
     return any(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
-
-
-def source(cell: dict) -> str:
-    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
 
 
 def is_solution(cell: dict) -> bool:
@@ -124,26 +122,17 @@ def lab_settings(folder: Path) -> Path:
 
 
 def _descendants(pid: int) -> list[int]:
-    """Process ids below ``pid`` (kernels run in their own process group), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = entry.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """Process ids below ``pid`` (kernels run in their own process group), from psutil."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:  # it has exited already
+        return []
 
 
 def stop_lab(lab: Lab) -> None:
     """Stop the server and everything it started, politely first, then by force."""
     process = lab.process
-    below = _descendants(process.pid) if Path("/proc").is_dir() else []
+    below = _descendants(process.pid)
     if process.poll() is None:
         try:
             lab.api("POST", "/api/shutdown", timeout=5)  # stops the kernels, then the server
