@@ -76,6 +76,39 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "usage: python -m tools" in capsys.readouterr().err
 
 
+def test_every_tool_module_is_a_subcommand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m tools html ...` is `python -m tools.html_edition ...`, and so on: the rest goes to that main."""
+    import importlib
+
+    from tools.__main__ import TOOLS
+
+    assert {m for m, _ in TOOLS.values()} == {
+        p.stem for p in (ROOT / "tools").glob("*.py") if "\ndef main(" in p.read_text()
+    } - {"__main__"}
+    calls = []
+    for name, (module, _) in TOOLS.items():
+        mod = importlib.import_module(f"tools.{module}")
+        monkeypatch.setattr(mod, "main", lambda argv, module=module: calls.append((module, argv)) or 3)
+        assert main([name, "--flag", "a b"]) == 3  # its status comes back
+        assert calls[-1] == (module, ["--flag", "a b"])
+    monkeypatch.undo()
+    src, work = tmp_path / "notebooks", tmp_path / "work"
+    src.mkdir()
+    (src / "01_a.ipynb").write_text("{}")
+    assert main(["workcopy", str(src), str(work)]) == 0  # a real run
+    assert (work / "01_a.ipynb").read_text() == "{}"
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["reading-time", "--help"])  # the tool's own help
+    assert done.value.code == 0 and "usage: python -m tools.reading_time" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(name in out for name in TOOLS), out
+
+
 def test_execute_runs_a_fresh_kernel_in_the_notebook_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "course"
     folder.mkdir()

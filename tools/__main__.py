@@ -5,11 +5,17 @@
     python -m tools validate NOTEBOOK...   check the exercise format
     python -m tools student SRC DEST       write the student edition
     python -m tools bench [--quick] [--out DIR] [--readme README.md] [NOTEBOOK...]   timings report
+
+and, each handing its arguments to that tool module's own ``main`` (so ``python -m tools
+html SRC DEST`` is ``python -m tools.html_edition SRC DEST``, ``--help`` included):
+
+    python -m tools html | slides | grading | mnist | reading-time | variant | workcopy ARGS...
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,9 +24,23 @@ from .exercises import build_student_edition, normalize_notebook, validate_noteb
 from .notebooks import run_notebook
 from .slides import mark_notebooks, slide_metadata
 
+# subcommand -> (module of tools/, what it does): the rest of the command line goes to its main
+TOOLS = {
+    "html": ("html_edition", "the course as static web pages (make html)"),
+    "slides": ("slides", "slide types of the cells, or the slide decks (make slides)"),
+    "grading": ("grading", "an nbgrader round trip, end to end (make grade-demo)"),
+    "mnist": ("mnist", "real MNIST into the data cache (make data)"),
+    "reading-time": ("reading_time", "how long each notebook takes a learner"),
+    "variant": ("variant", "copies of notebooks with other parameters (make test-mnist)"),
+    "workcopy": ("workcopy", "the learner's working copy of the notebooks (make lab)"),
+}
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run one command; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in TOOLS:  # before parsing: every argument, --help too, is the tool's
+        return importlib.import_module(f"tools.{TOOLS[argv[0]][0]}").main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m tools", description="the course tooling")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, text in (
@@ -37,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("student", help="write the student edition")
     p.add_argument("src", type=Path)
     p.add_argument("dest", type=Path)
+    for name, (module, text) in TOOLS.items():
+        sub.add_parser(name, help=f"{text}; python -m tools.{module}", add_help=False)
     args = parser.parse_args(argv)
 
     if args.command == "execute":
