@@ -6,10 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import aecourse as ae  # noqa: E402
+import aecourse as ae
 
 
 def test_plot_history_draws_each_curve_and_the_best_epoch() -> None:
