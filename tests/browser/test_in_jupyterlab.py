@@ -127,8 +127,9 @@ def test_notebook_opens_with_solutions_collapsed(
 
 # ---- widgets ---------------------------------------------------------------------------
 
-# each figure in a widget's output area: loaded or not, and a hash of its whole data URL
-_IMAGES = """() => [...document.querySelectorAll('.jp-NotebookPanel .widget-output img')]
+# The figures of one cell (inside the widget, or the PNG the explorer keeps under its sliders):
+# loaded or not, and a hash of each whole data URL
+_IMAGES = """(cell) => [...cell.querySelectorAll('.widget-output img, .jp-OutputArea-output img')]
     .filter(i => i.offsetParent !== null)
     .map(i => { let h = 0; for (let k = 0; k < i.src.length; k++) h = (h * 31 + i.src.charCodeAt(k)) | 0;
                 return (i.complete && i.naturalWidth > 0 ? 'ok:' : 'loading:') + h; })"""
@@ -185,7 +186,8 @@ def test_widgets_respond(widget_notebook: Path, lab: Lab, recorded_page: Recorde
             handle = cell.locator(".widget-slider .noUi-handle[role=slider]").first
             if not handle.count():
                 continue
-            before = page.evaluate(_IMAGES)
+            element = cell.element_handle()
+            before = element.evaluate(_IMAGES)
             assert before and all(s.startswith("ok:") for s in before), f"{path.name} cell {i}: no widget figure"
             cell.screenshot(path=screenshots / f"widget-{path.stem}-cell{i}-before.png")
             value = handle.get_attribute("aria-valuenow")
@@ -193,10 +195,10 @@ def test_widgets_respond(widget_notebook: Path, lab: Lab, recorded_page: Recorde
             handle.focus()
             page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
             page.wait_for_function(
-                f"""(before) => {{ const now = ({_IMAGES})();
+                f"""([cell, before]) => {{ const now = ({_IMAGES})(cell);
                     return now.length > 0 && now.every(s => s.startsWith('ok:'))
                         && JSON.stringify(now) !== JSON.stringify(before); }}""",
-                arg=before,
+                arg=[element, before],
                 timeout=REDRAW_S * 1000,
                 polling=250,
             )
