@@ -113,7 +113,7 @@ def pca_reconstruct(fn: Callable, x_fit: np.ndarray, x: np.ndarray) -> None:
     from sklearn.decomposition import PCA
 
     def reference(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
-        fitted = PCA(n_components=k).fit(a)
+        fitted = PCA(n_components=k, svd_solver="full").fit(a)  # exact: "auto" may pick a randomized SVD
         return fitted.inverse_transform(fitted.transform(b))
 
     x_fit, x = np.asarray(x_fit, dtype=np.float64), np.asarray(x, dtype=np.float64)  # float32 SVDs differ by 1e-3
