@@ -23,7 +23,8 @@
 #   make test-browser  JupyterLab (a notebook as RISE slides too), the HTML edition and the
 #                  offline decks in headless Chromium (Debian's
 #                  chromium package; screenshots in build/screenshots)
-#   make bench     timings report in build/bench (notebooks, training loop, projections)
+#   make bench     timings report in build/bench (notebooks, fixed costs, training loop,
+#                  projections); UPDATE_README=1 also rewrites the README's table of times
 #   make lint      ruff over the package, the tests and the notebooks
 #   make clean     remove build outputs and caches (make distclean also removes .venv)
 
@@ -166,8 +167,9 @@ slides: $(STAMP)
 test-browser: $(STAMP)
 	$(BIN)/python -m pytest --browser tests/browser
 
+# UPDATE_README=1 also rewrites the README's table of notebook times
 bench: $(STAMP)
-	$(BIN)/python -m tools bench --out build/bench $(NB)
+	$(BIN)/python -m tools bench --out build/bench $(if $(UPDATE_README),--readme README.md) $(NB)
 	@cat build/bench/report.md
 
 lint: $(STAMP)
