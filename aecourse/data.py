@@ -30,10 +30,8 @@ __all__ = [  # read_idx, write_idx and default_data_dir come from aecourse.idx
 _CLASS_NAMES = {
     "digits": tuple(str(d) for d in range(10)),
     "mnist": tuple(str(d) for d in range(10)),
-    "fashion-mnist": (
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-    ),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                      "Ankle boot"),
 }
 DATASETS = tuple(_CLASS_NAMES)
 
@@ -62,10 +60,7 @@ class ImageData:
             raise ValueError(f"n must be at least the number of classes ({classes}) for a stratified subset, got {n}")
         from sklearn.model_selection import train_test_split
 
-        idx, _ = train_test_split(
-            np.arange(len(self)), train_size=n, stratify=self.y, random_state=seed
-        )
-        idx = np.sort(idx)
+        idx = np.sort(train_test_split(np.arange(len(self)), train_size=n, stratify=self.y, random_state=seed)[0])
         return ImageData(self.x[idx], self.y[idx], self.image_shape, self.class_names, self.name)
 
 
@@ -78,12 +73,23 @@ class Split(NamedTuple):
 
 
 def load_digits() -> ImageData:
-    """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to [0, 1]."""
-    from sklearn.datasets import load_digits as _sk_digits
+    """scikit-learn's bundled 8x8 digits (1,797 images), scaled from 0..16 to [0, 1].
 
-    bunch = _sk_digits()
-    x = (bunch.data / 16.0).astype(np.float32)
-    y = bunch.target.astype(np.int64)
+    Read from scikit-learn's own file (per row: 64 pixels, the label) without importing
+    scikit-learn (1-2 s, paid instead where split_data first runs).
+    """
+    import gzip
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")  # where it is installed; nothing is imported
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the digits come with scikit-learn: pip install scikit-learn")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    if table.shape != (1797, 65):
+        raise ValueError(f"{path}: expected 1797 rows of 64 pixels and a label, got shape {table.shape}")
+    x, y = (table[:, :-1] / 16.0).astype(np.float32), table[:, -1].astype(np.int64)
     return ImageData(x, y, (8, 8), _CLASS_NAMES["digits"], "digits")
 
 

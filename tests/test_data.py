@@ -568,3 +568,13 @@ def test_saved_arrays_have_the_modes_a_plain_open_gives(tmp_path: Path, umask: i
     want = (tmp_path / "plain").stat().st_mode & 0o777
     assert want == 0o666 & ~umask
     assert [(tmp_path / "d" / f).stat().st_mode & 0o777 for f in ("x.npy", "y.npy")] == [want, want]
+
+
+def test_digits_read_from_the_file_equal_sklearns_loader():
+    """load_dataset("digits") reads scikit-learn's file itself: the values of sklearn's own loader."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    digits = data.load_dataset("digits")
+    assert np.array_equal(digits.x, (bunch.data / 16.0).astype(np.float32)) and digits.x.dtype == np.float32
+    assert np.array_equal(digits.y, bunch.target) and digits.y.dtype == np.int64
