@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from tools import exercises as fmt
-from tools import slides
+from tools import html_edition, slides
 from tools.html_edition import build_html_edition
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,6 +112,8 @@ def check_page(page: Path, secret: set[str], edition: str, mode: str) -> None:
 
 
 def build_pages(path: Path, tmp_path: Path, fake_reveal: Path, html_mode: str, slides_mode: str) -> tuple[Path, Path]:
+    """The notebook's HTML page and deck. Formulas stay TeX (drawing them is most of the time,
+    and solutions are code): test_html_edition tests the drawing."""
     src = tmp_path / "src"
     src.mkdir()
     nbformat.write(nbformat.read(path, as_version=4), src / path.name)
@@ -135,6 +137,7 @@ def test_no_solution_line_leaks_into_any_edition(path: Path, tmp_path: Path, fak
     assert leaked(secret, student_text) == [], "solution lines in the student edition"
 
     monkeypatch.setattr(slides, "REVEAL_INTEGRITY", slides._integrity(fake_reveal))
+    monkeypatch.setattr(html_edition, "_math_svg", lambda tex, size: None)
     html_page, deck = build_pages(path, tmp_path, fake_reveal, "collapsed", "omit")
     check_page(html_page, secret, "HTML edition", "collapsed")
     check_page(deck, secret, "slides", "omit")
@@ -146,6 +149,7 @@ def test_the_other_solution_modes_leak_nothing_either(tmp_path: Path, fake_revea
     path = NOTEBOOKS[0]
     secret = secret_lines(nbformat.read(path, as_version=4))
     monkeypatch.setattr(slides, "REVEAL_INTEGRITY", slides._integrity(fake_reveal))
+    monkeypatch.setattr(html_edition, "_math_svg", lambda tex, size: None)
     html_page, deck = build_pages(path, tmp_path, fake_reveal, "omit", "collapsed")
     check_page(html_page, secret, "HTML edition", "omit")
     check_page(deck, secret, "slides", "collapsed")
