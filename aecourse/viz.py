@@ -168,21 +168,35 @@ def plot_images(
 
 
 def plot_image_rows(
-    rows: Mapping[str, np.ndarray], image_shape: tuple[int, int], n: int = 10, scale: float = 0.9
+    rows: Mapping[str, np.ndarray], image_shape: tuple[int, int], n: int = 10, scale: float = 0.9,
+    strip: bool = False,
 ) -> Figure:
-    """Image sets as labelled rows, e.g. ``{"input": x, "reconstruction": x_hat}`` (notebook 00; 02, 05, 06)."""
+    """Image sets as labelled rows, e.g. ``{"input": x, "reconstruction": x_hat}`` (notebook 00; 02, 05, 06).
+
+    ``strip=True`` draws each row as one strip of its n images (one axes per row, thin grey
+    lines between the images): the same picture, several times faster to draw (notebook 05).
+    """
     import matplotlib.pyplot as plt
 
     if not isinstance(rows, Mapping) or not rows:
         raise ValueError("rows must be a dict of at least one image set, e.g. {'input': x, 'reconstruction': x_hat}")
     image_shape = check_image_shape(image_shape)
     n = positive_int(n, "n")
-    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + 0.3), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 1 if strip else n, figsize=(scale * n, scale * len(rows) + 0.3), squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         images = np.asarray(images)
         if images.ndim != 2 or images.shape[1] != image_shape[0] * image_shape[1]:
             raise ValueError(f"rows[{label!r}] must have shape (N, H*W), got {images.shape}")
-        for i in range(n):
+        if strip:
+            (h, w), shown = image_shape, images[:n].reshape(-1, *image_shape)
+            tiles = np.zeros((h, n * w))  # images side by side; missing ones stay blank
+            tiles[:, : len(shown) * w] = shown.transpose(1, 0, 2).reshape(h, -1)
+            ax = axes[r, 0]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.imshow(tiles, cmap="gray_r", vmin=0, vmax=1)
+            ax.vlines(np.arange(1, n) * w - 0.5, -0.5, h - 0.5, color="0.75", lw=0.8)
+        for i in range(0 if strip else n):
             ax = axes[r, i]
             ax.set_xticks([])
             ax.set_yticks([])

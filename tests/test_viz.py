@@ -32,3 +32,20 @@ def test_plot_history_draws_each_curve_and_the_best_epoch() -> None:
         assert [line.get_label() for line in other.get_lines()] == ["val_loss", "best epoch (2)"]
     finally:
         plt.close("all")
+
+
+def test_plot_image_rows_strip_draws_the_same_images_in_one_axes_per_row() -> None:
+    x = np.random.default_rng(0).random((3, 6))  # three 2x3 images
+    fig = ae.plot_image_rows({"a": x, "b": x[:2]}, (2, 3), n=3, strip=True)
+    try:
+        assert len(fig.axes) == 2
+        first, second = (ax.get_images()[0].get_array() for ax in fig.axes)
+        for i in range(3):
+            np.testing.assert_allclose(first[:, 3 * i : 3 * i + 3], x[i].reshape(2, 3))
+        np.testing.assert_allclose(second[:, :6], first[:, :6])
+        assert not second[:, 6:].any()  # the missing third image is blank
+        assert fig.axes[0].get_ylabel() == "a"
+        tiles = ae.plot_image_rows({"a": x}, (2, 3), n=3)
+        assert len(tiles.axes) == 3  # the default: one axes per image, as before
+    finally:
+        plt.close("all")
