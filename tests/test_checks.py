@@ -424,6 +424,8 @@ def test_wide_copier(capsys: pytest.CaptureFixture[str]) -> None:
     rejected(checks.wide_copier, _Denoiser({"pass": 0.88}), passes, wide_plain_pass=0.88)  # the plain wide model
     rejected(checks.wide_copier, 1.0, passes, wide_plain_pass=0.88, says="nn.Module")  # a typed-in number
     accepted(capsys, checks.wide_copier, _Denoiser({"pass": 0.97}), passes, wide_plain_pass=0.88)
+    rejected(checks.wide_copier, _Denoiser({"pass": 0.20}), passes, wide_plain_pass=0.185)  # MNIST: barely above
+    accepted(capsys, checks.wide_copier, _Denoiser({"pass": 0.31}), passes, wide_plain_pass=0.185)  # MNIST, 4 epochs
 
 
 # ---- 06 -------------------------------------------------------------------------------------

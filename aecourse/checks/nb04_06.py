@@ -106,15 +106,18 @@ def dae_05(model: Any, denoise_error: Callable[[nn.Module, float], float], refer
                     "a model taught at 0.5 smooths more", "train it at sigma = 0.5, with the clean image as the target")
 
 
-@exercise("wide_copier", hint="train(ae.losses.denoising(NOISE_STD, target='noisy', seed=0), latent_dim=WIDE, "
-          "hidden=(), output_activation=None)")
+@exercise("wide_copier", hint="train_wide(ae.losses.denoising(NOISE_STD, target='noisy', seed=0))")
 def wide_copier(model: Any, pass_through: Callable[[nn.Module], float], wide_plain_pass: float) -> None:
-    """Notebook 05, exercise 4: the wide linear model trained with the noisy image as its target."""
+    """Notebook 05, exercise 4: the wide linear model trained with the noisy image as its target.
+
+    It must copy clearly more of the noise than the wide plain model (by 0.05 of it: on the
+    digits 1.00 against 0.88, on MNIST after 4 epochs about 0.32 against 0.19).
+    """
     model = _model(model, "wide_copier")
     value = _number(pass_through(model))
-    if not (value > 0.9 and value > wide_plain_pass):
+    if not value > wide_plain_pass + 0.05:
         raise Wrong(f"a noise pass-through of {value:.3f}",
-                    f"above 0.9 and above the wide plain autoencoder's {wide_plain_pass:.3f}")
+                    f"clearly above the wide plain autoencoder's {wide_plain_pass:.3f} (by 0.05)")
 
 
 # ---- 06 sparse autoencoders -------------------------------------------------------------
