@@ -85,18 +85,23 @@ def plot_latent(
 ) -> Axes:
     """Scatter codes in 2-D, coloured by class (notebook 01; also 00, 04).
 
-    2-D codes are drawn as they are; wider codes are first reduced with
-    :func:`project_2d` (``method`` defaults to PCA). Colours are the same for the
-    same class in every plot, so plots side by side can be compared.
+    2-D codes are drawn as they are, on equal axes (distances between codes mean
+    something) labelled z1 and z2; wider codes are first reduced with
+    :func:`project_2d` (``method`` defaults to PCA) and drawn without ticks. Colours
+    are the same for the same class in every plot, so plots side by side can be
+    compared, and each class's name is also written at the median of its codes, so
+    the plot reads without telling colours apart.
     """
     import matplotlib.pyplot as plt
+    from matplotlib import patheffects
 
     z = np.asarray(z)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (N, latent_dim), got {z.shape}")
     if y is not None:
         y = _labels(y, len(z), class_names)
-    if z.shape[1] != 2 or method is not None:
+    projected = z.shape[1] != 2 or method is not None
+    if projected:
         z = project_2d(z, method or "pca", seed=seed)
     ax = ax if ax is not None else plt.subplots(figsize=(4, 4))[1]
     if y is None:
@@ -104,13 +109,23 @@ def plot_latent(
     else:
         classes = np.unique(y)
         cmap = plt.get_cmap("tab10" if classes.max() < 10 else "tab20")
+        outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
         for c in classes:
             mask = y == c
             label = class_names[c] if class_names is not None else str(c)
             ax.scatter(z[mask, 0], z[mask, 1], s=s, color=cmap(int(c) % cmap.N), label=label)
+        for c in classes:  # the names on top of every point
+            label = class_names[c] if class_names is not None else str(c)
+            x_mid, y_mid = np.median(z[y == c], axis=0)
+            ax.text(x_mid, y_mid, label, ha="center", va="center", fontsize=8, weight="bold",
+                    color=cmap(int(c) % cmap.N), path_effects=outline)
     ax.set_title(title if title is not None else (method or "latent space"))
-    ax.set_xticks([])
-    ax.set_yticks([])
+    if projected:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.set(xlabel="z1", ylabel="z2")
+        ax.set_aspect("equal", adjustable="datalim")
     return ax
 
 

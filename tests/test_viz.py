@@ -49,3 +49,19 @@ def test_plot_image_rows_strip_draws_the_same_images_in_one_axes_per_row() -> No
         assert len(tiles.axes) == 3  # the default: one axes per image, as before
     finally:
         plt.close("all")
+
+
+def test_plot_latent_names_each_class_at_its_median_and_keeps_2d_codes_to_scale() -> None:
+    z = np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 0.0], [10.0, 10.0], [12.0, 14.0]])
+    y = np.array([0, 0, 0, 1, 1])
+    ax = ae.plot_latent(z, y, class_names=["zero", "one"])
+    try:
+        names = {t.get_text(): t.get_position() for t in ax.texts}
+        assert names == {"zero": (2.0, 0.0), "one": (11.0, 12.0)}  # readable without telling colours apart
+        assert [c.get_label() for c in ax.collections] == ["zero", "one"]
+        assert ax.get_aspect() == 1.0 and (ax.get_xlabel(), ax.get_ylabel()) == ("z1", "z2")
+        wide = ae.plot_latent(np.random.default_rng(0).normal(size=(20, 5)), np.arange(20) % 3)
+        assert wide.get_xticks().size == 0 and wide.get_aspect() == "auto"  # a projection: no scale to keep
+        assert sorted(t.get_text() for t in wide.texts) == ["0", "1", "2"]
+    finally:
+        plt.close("all")
