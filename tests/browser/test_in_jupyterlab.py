@@ -45,10 +45,6 @@ def assert_no_dialog(page, where: str, screenshots: Path) -> None:
         pytest.fail(f"{where}: an error dialog is open: {dialogs.first.inner_text()[:500]!r}")
 
 
-def visible_lines(cell, lines: list[str]) -> list[str]:
-    return [line for line in lines if cell.get_by_text(line).filter(visible=True).count()]
-
-
 def bring_into_view(page, cell, target, timeout_s: float = 15) -> bool:
     """Scroll ``cell`` into view until ``target`` (a locator inside it) is visible.
 
@@ -65,6 +61,37 @@ def bring_into_view(page, cell, target, timeout_s: float = 15) -> bool:
         page.wait_for_timeout(250)
 
 
+# What a reader sees of each cell, looked at in one pass through the page: every cell is
+# scrolled into view (JupyterLab renders only what is in view) until it has rendered, then
+# its visible parts and its visible text (innerText holds only what is shown) are read.
+_SWEEP = """async ([panel, wanted]) => {
+    const cells = [...panel.querySelectorAll(
+        '.jp-Notebook > .jp-WindowedPanel-outer .jp-Cell[data-windowed-list-index]')];
+    const shown = el => !!el && el.offsetParent !== null && el.getBoundingClientRect().height > 0
+        && getComputedStyle(el).visibility !== 'hidden';
+    const text = el => (el ? el.innerText : '').replace(/\\s+/g, ' ').toLowerCase();
+    const frame = () => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const seen = {};
+    for (const [index, first] of wanted) {
+        const cell = cells[index];
+        let state = null;
+        for (let tries = 0; tries < 60; tries++) {  // up to about 15 s: figures above may still be decoding
+            cell.scrollIntoView({block: 'center'});
+            await frame();
+            const input = cell.querySelector('.jp-Cell-inputArea');
+            state = {input: shown(input), placeholder: shown(cell.querySelector('.jp-InputPlaceholder')),
+                     output: shown(cell.querySelector('.jp-Cell-outputArea')), text: text(cell)};
+            const done = first === null ? (state.input || state.placeholder)
+                                        : state.input && text(input).includes(first.toLowerCase());
+            if (done) break;
+            await new Promise(r => setTimeout(r, 200));
+        }
+        seen[index] = state;
+    }
+    return seen;
+}"""
+
+
 def test_notebook_opens_with_solutions_collapsed(
     notebook: Path, lab: Lab, recorded_page: RecordedPage, screenshots: Path
 ) -> None:
@@ -77,37 +104,39 @@ def test_notebook_opens_with_solutions_collapsed(
         page.screenshot(path=screenshots / f"lab-{notebook.stem}.png")
         assert_no_dialog(page, notebook.stem, screenshots)
 
-        problems, solutions = [], []
+        wanted = {}  # cell index -> the first line its code shows (None: a solution, shown collapsed)
         for i, cell_data in enumerate(nb.cells):
             hidden = cell_data.metadata.get("jupyter", {}).get("source_hidden", False)
             if cell_data.cell_type != "code" or not source(cell_data).strip():
                 continue
             if hidden and not is_solution(cell_data):  # an author's own folded cell: nothing to see
                 continue
-            cell = cells.nth(i)
-            if not is_solution(cell_data):  # a plain code cell shows its code: the eye works
-                first = " ".join(source(cell_data).strip().splitlines()[0].split())
-                if not bring_into_view(page, cell, cell.get_by_text(first)):
+            first = " ".join(source(cell_data).strip().splitlines()[0].split())
+            wanted[i] = None if is_solution(cell_data) else first
+        panel = page.locator(".jp-NotebookPanel").filter(visible=True).element_handle()
+        seen = {int(k): v for k, v in page.evaluate(_SWEEP, [panel, list(wanted.items())]).items()}
+
+        problems, solutions = [], [i for i, first in wanted.items() if first is None]
+        for i, first in wanted.items():
+            state = seen[i]
+            if first is not None:  # a plain code cell shows its code: the eye works
+                if not (state["input"] and first.lower() in state["text"]):
                     problems.append(f"cell {i}: its code ({first[:40]!r}) is not visible")
                 continue
-            solutions.append(i)
-            # rendered either way (collapsed or not) before asking what is visible
-            bring_into_view(page, cell, cell.locator(".jp-InputPlaceholder, .jp-Cell-inputArea"))
-            placeholder = cell.locator(".jp-InputPlaceholder")
-            if not placeholder.is_visible():
+            if not state["placeholder"]:
                 problems.append(f"cell {i}: solution cell is not collapsed (no input placeholder shown)")
-            if cell.locator(".jp-Cell-inputArea").filter(visible=True).count():
+            if state["input"]:
                 problems.append(f"cell {i}: the solution's editor is visible")
-            if cell.locator(".jp-Cell-outputArea").filter(visible=True).count():
+            if state["output"]:
                 problems.append(f"cell {i}: the solution's output is visible")
-            leaked = visible_lines(cell, solution_lines(nb, i))
+            leaked = [line for line in solution_lines(nb, i) if line.lower() in state["text"]]
             if leaked:
                 problems.append(f"cell {i}: solution text visible: {leaked[:2]}")
         if problems:
             page.screenshot(path=screenshots / f"FAILED-lab-{notebook.stem}.png")
         assert problems == [], f"{notebook.name}: " + "; ".join(problems)
 
-        if solutions:  # the check above can fail: open one solution and its text shows
+        if solutions:  # the checks above can fail: open one solution, and the sweep sees its text
             i = next((s for s in solutions if solution_lines(nb, s)), solutions[0])
             cell = cells.nth(i)
             bring_into_view(page, cell, cell.locator(".jp-InputPlaceholder"))
@@ -115,10 +144,12 @@ def test_notebook_opens_with_solutions_collapsed(
             page.screenshot(path=screenshots / f"lab-{notebook.stem}-solution-collapsed.png")
             cell.locator(".jp-InputPlaceholder .jp-Placeholder-content").click()
             cell.locator(".jp-Cell-inputArea").wait_for(state="visible")
+            state = page.evaluate(_SWEEP, [panel, [[i, None]]])[str(i)]
+            where = f"{notebook.name} cell {i}: expanded"
+            assert state["input"] and not state["placeholder"], f"{where}, yet shown collapsed"
             lines = solution_lines(nb, i)
             if lines:
-                seen = bring_into_view(page, cell, cell.get_by_text(lines[0]))
-                assert seen, f"{notebook.name} cell {i}: expanded, yet its text is not seen"
+                assert lines[0].lower() in state["text"], f"{where}, yet its text is not seen"
         external = recorded_page.external((lab.url, lab.url.replace("http:", "ws:")))
         assert external == [], f"{notebook.name}: requests left the machine: {external}"
     finally:
