@@ -18,10 +18,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = [
-    "KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection",
-    "projection_explorer", "decode_grid", "plot_decoded_grid", "decoder_explorer",
-]
+__all__ = ["KNOB_DEFAULTS", "neighbour_overlap", "projection_key", "sweep_projection",
+           "projection_explorer", "decode_grid", "plot_decoded_grid", "decoder_explorer"]
 
 # The knobs each projection exposes, with the values project_2d uses when they are not given.
 KNOB_DEFAULTS = {"tsne": {"perplexity": 30.0}, "umap": {"n_neighbors": 15, "min_dist": 0.1}}
@@ -62,7 +60,7 @@ def projection_key(method: str, seed: int = 0, **kwargs: float) -> tuple:
 
 
 def _cached_projection(z: np.ndarray, method: str, seed: int, cache: dict | None, knobs: Mapping) -> np.ndarray:
-    key = projection_key(method, seed, **knobs)
+    key = projection_key(method, seed, **knobs)  # knobs: the knobs and any other settings (e.g. max_iter)
     if cache is not None and key in cache:
         return cache[key]
     emb = project_2d(z, method, seed=seed, **knobs)
@@ -71,9 +69,12 @@ def _cached_projection(z: np.ndarray, method: str, seed: int, cache: dict | None
     return emb
 
 
-def _check_method(method: str) -> None:
+def _check_method(method: str, options: Mapping | None = None) -> dict:
     if method not in KNOB_DEFAULTS:
         raise ValueError(f"method must be one of {tuple(KNOB_DEFAULTS)} (PCA has no knobs), got {method!r}")
+    if taken := set(options or {}) & {*KNOB_DEFAULTS[method], "n_components", "random_state", "n_jobs"}:
+        raise ValueError(f"options must not set knobs or fixed settings, got {sorted(taken)}")
+    return dict(options or {})
 
 
 def sweep_projection(
@@ -83,15 +84,16 @@ def sweep_projection(
     values: Sequence[float],
     seed: int = 0,
     cache: dict | None = None,
+    options: Mapping[str, object] | None = None,
     **fixed: float,
 ) -> dict[float, np.ndarray]:
     """Project the same codes once per value of one knob: ``{value: (N, 2) picture}`` (notebook 04).
 
     ``method``: ``"tsne"`` (knob ``perplexity``) or ``"umap"`` (``n_neighbors``, ``min_dist``);
-    other knobs are held at ``fixed`` (``min_dist=0.1``). Pictures in ``cache`` (a dict
-    keyed by :func:`projection_key`) are reused, new ones added.
+    other knobs are held at ``fixed`` (``min_dist=0.1``), other settings at ``options`` (e.g.
+    ``{"max_iter": 500}``). Pictures in ``cache`` (keyed by :func:`projection_key`) are reused.
     """
-    _check_method(method)
+    options = _check_method(method, options)
     if knob not in KNOB_DEFAULTS[method]:
         raise ValueError(f"knob must be one of {tuple(KNOB_DEFAULTS[method])} for {method}, got {knob!r}")
     if set(fixed) - set(KNOB_DEFAULTS[method]) or knob in fixed:
@@ -99,15 +101,15 @@ def sweep_projection(
     values = list(values)
     if not values:
         raise ValueError("values must hold at least one value")
-    return {v: _cached_projection(z, method, seed, cache, {**fixed, knob: v}) for v in values}
+    return {v: _cached_projection(z, method, seed, cache, {**fixed, knob: v, **options}) for v in values}
 
 
 def _explorer(controls: object, draw: Callable[[], Figure], note: str) -> object:
     """Sliders whose picture is an ordinary figure output, so a stored notebook keeps it.
 
-    Displaying the returned VBox shows the sliders, then the picture for their starting
-    values as a plain PNG output (a notebook opened without a kernel shows ``note`` and
-    that picture); each redraw replaces that output in place. Tests read ``.png``.
+    Displaying the returned VBox shows the sliders, then the picture for their starting values as a
+    plain PNG output (a notebook opened without a kernel shows ``note`` and that picture); each
+    redraw replaces that output in place. Tests read ``.png``.
     """
     import io
 
@@ -151,18 +153,19 @@ def projection_explorer(
     cache: dict | None = None,
     class_names: Sequence[str] | None = None,
     size: float = 4.0,
+    options: Mapping[str, object] | None = None,
 ) -> object:
     """Sliders for a projection's knobs that redraw its picture (notebook 04); an ``ipywidgets.VBox``.
 
     t-SNE gets ``perplexity``, UMAP ``n_neighbors`` and ``min_dist``; ``knobs`` (``{knob:
-    values}``) sets what they offer. A picture is computed when a slider is released and
-    kept in ``cache`` (see :func:`projection_key`), so going back is instant. Needs a
-    live kernel to respond; it draws the default picture when built.
+    values}``) sets what they offer, ``options`` as in :func:`sweep_projection`. A picture is computed
+    when a slider is released and kept in ``cache`` (see :func:`projection_key`), so going back is
+    instant. Needs a live kernel to respond; it draws the default picture when built.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    _check_method(method)
+    options = _check_method(method, options)
     z = np.asarray(z)
     if z.ndim != 2:
         raise ValueError(f"z must have shape (N, latent_dim), got {z.shape}")
@@ -188,7 +191,7 @@ def projection_explorer(
 
     def draw() -> Figure:
         kwargs = {name: s.value for name, s in sliders.items()}
-        emb = _cached_projection(z, method, seed, cache, kwargs)
+        emb = _cached_projection(z, method, seed, cache, {**kwargs, **options})
         fig, ax = plt.subplots(figsize=(size, size))
         plot_latent(emb, y, ax=ax, title=f"{label}: " + ", ".join(f"{k}={v}" for k, v in kwargs.items()),
                     class_names=class_names)
@@ -334,6 +337,7 @@ def decoder_explorer(
             if y is not None:
                 ax_z.legend(fontsize=6, markerscale=2, loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
         ax_z.scatter(point[:, 0], point[:, 1], marker="X", s=120, color="black", edgecolor="white")
+        ax_z.set_aspect("auto")  # the sliders' ranges as limits (an equal aspect would override them)
         ax_z.set_xlim(z1_min, z1_max)
         ax_z.set_ylim(z2_min, z2_max)
         ax_x.imshow(image[0].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)

@@ -138,6 +138,31 @@ def test_sweep_projection_errors(codes, method, knob, values, fixed, match) -> N
         explore.sweep_projection(codes[0], method, knob, values, **fixed)
 
 
+def test_sweep_projection_and_explorer_pass_options_and_key_them(codes, monkeypatch) -> None:
+    z, y = codes
+    calls: list = []
+    monkeypatch.setattr(explore, "project_2d", fake_projection(calls))
+    cache = {explore.projection_key("tsne"): np.zeros((len(z), 2))}  # the default settings' picture
+    sweep = explore.sweep_projection(z, "tsne", "perplexity", (30,), cache=cache, options={"max_iter": 500})
+    assert calls == [("tsne", 0, {"perplexity": 30, "max_iter": 500})]  # not the cached default picture
+    assert explore.projection_key("tsne", max_iter=500) in cache and len(cache) == 2
+    box = explore.projection_explorer(z, y, "tsne", knobs={"perplexity": (10, 30)}, cache=cache,
+                                      options={"max_iter": 500})
+    assert len(calls) == 1 and box.png.startswith(b"\x89PNG")  # its starting picture: the sweep's
+    (slider, _status) = box.children[0].children
+    slider.value = 10
+    assert calls[-1] == ("tsne", 0, {"perplexity": 10, "max_iter": 500})
+    assert sweep[30] is cache[explore.projection_key("tsne", max_iter=500)]
+
+
+@pytest.mark.parametrize("options", [{"perplexity": 5}, {"random_state": 1}, {"n_components": 3}])
+def test_options_must_not_set_knobs_or_fixed_settings(codes, options) -> None:
+    with pytest.raises(ValueError, match="options must not set"):
+        explore.sweep_projection(codes[0], "tsne", "perplexity", (5,), options=options)
+    with pytest.raises(ValueError, match="options must not set"):
+        explore.projection_explorer(codes[0], codes[1], "tsne", knobs={"perplexity": (5,)}, options=options)
+
+
 # ---- plot_projections ---------------------------------------------------------------
 
 
@@ -291,6 +316,22 @@ def test_decoder_explorer_decodes_the_slider_point(codes) -> None:
     np.testing.assert_allclose(seen[-1], [[1.5, 6.0]])
     assert len(seen) == 3
     assert box.png.startswith(b"\x89PNG") and "need a live kernel" in repr(box)
+
+
+def test_decoder_explorer_codes_panel_keeps_the_slider_ranges(codes, monkeypatch, caplog) -> None:
+    """The codes panel's limits are the sliders' ranges (an equal aspect used to override them, with a warning)."""
+    import matplotlib.pyplot as plt
+
+    drawn: list = []
+    close = plt.close
+    monkeypatch.setattr(plt, "close", lambda fig=None: (drawn.append(fig), close(fig)))
+    z, y = codes
+    with caplog.at_level("WARNING"):
+        explore.decoder_explorer(lambda c: torch.zeros(len(c), 4), (-2.0, 2.0, 0.0, 8.0), (2, 2), z=z[:, :2], y=y)
+    ax_z = drawn[-1].axes[0]
+    ax_z.figure.canvas.draw()  # apply the aspect as a shown figure would
+    assert ax_z.get_xlim() == (-2.0, 2.0) and ax_z.get_ylim() == (0.0, 8.0)
+    assert not [r for r in caplog.records if "Ignoring fixed" in r.getMessage()]
 
 
 def test_explorer_shows_a_stored_picture_that_redraws_replace(codes, monkeypatch) -> None:
