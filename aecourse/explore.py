@@ -314,7 +314,6 @@ def decoder_explorer(
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
-
     z1_min, z1_max, z2_min, z2_max = _check_extent(extent)
     steps = integer(steps, "steps", minimum=2)
     if z is not None and (np.ndim(z) != 2 or np.shape(z)[1] != 2):
@@ -337,18 +336,15 @@ def decoder_explorer(
             if y is not None:
                 ax_z.legend(fontsize=6, markerscale=2, loc="upper left", bbox_to_anchor=(1, 1), frameon=False)
         ax_z.scatter(point[:, 0], point[:, 1], marker="X", s=120, color="black", edgecolor="white")
-        ax_z.set_aspect("auto")  # the sliders' ranges as limits (an equal aspect would override them)
-        ax_z.set_xlim(z1_min, z1_max)
-        ax_z.set_ylim(z2_min, z2_max)
+        ax_z.set(aspect="auto", xlim=(z1_min, z1_max), ylim=(z2_min, z2_max))  # the sliders' ranges as limits
         ax_x.imshow(image[0].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)
         ax_x.set_title(f"decoded z = ({point[0, 0]:.2f}, {point[0, 1]:.2f})")
         ax_x.axis("off")
         fig.tight_layout()
         return fig
 
-    box = _explorer(widgets.HBox(sliders), draw,
-                    "[sliders: they need a live kernel (run this cell); the picture below is for the centre of "
-                    "the plane]")
+    box = _explorer(widgets.HBox(sliders), draw, "[sliders: they need a live kernel (run this cell); the "
+                    "picture below is for the centre of the plane]")
     for s in sliders:
         s.observe(lambda _change: box.redraw(), names="value")
     return box
