@@ -83,10 +83,11 @@ def test_nbval_catches_changes_that_matter(tmp_path: Path) -> None:
     """A doubled learning rate and a model one layer shorter fail nbval; the unchanged notebook passes."""
     tour = ROOT / "notebooks" / "00_course_tour.ipynb"
     fit_call = ('history = ae.fit(model, ae.losses.reconstruction("mse"), loaders["train"], loaders["val"], '
-                'epochs=15, lr=1e-2')
+                'epochs=15, optimizer=optimizer')
+    rate = "optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)"  # built in the cell before the fit
     copies = [
         _mutated_copy(tour, tmp_path / "unchanged.ipynb", fit_call, fit_call),
-        _mutated_copy(tour, tmp_path / "lr_doubled.ipynb", fit_call, fit_call.replace("1e-2", "2e-2")),
+        _mutated_copy(tour, tmp_path / "lr_doubled.ipynb", rate, rate.replace("1e-2", "2e-2")),
         _mutated_copy(tour, tmp_path / "one_layer_shorter.ipynb", "latent_dim=2, hidden=(32,))", "latent_dim=2)"),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "AECOURSE_DEVICE": "cpu", "AECOURSE_NO_PROGRESS": "1"}
