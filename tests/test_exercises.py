@@ -161,6 +161,16 @@ def test_validate_finds_format_problems(solution: str, check: str | None, proble
     assert any(problem in p for p in problems), problems
 
 
+def test_a_source_ending_in_a_newline_is_found_and_normalized_away() -> None:
+    """nbgrader's release keeps a final newline the student edition drops: the grade demo compares them."""
+    nb = _exercise_nb()
+    nb.cells[6].source = "print('after')\n"
+    fmt.normalize_notebook(nb, "x")
+    assert nb.cells[6].source == "print('after')" and fmt.validate_notebook(nb, "nb") == []
+    nb.cells[6].source = "print('after')\n"
+    assert fmt.validate_notebook(nb, "nb") == ["nb cell 6: its source ends with a newline (run 'make normalize')"]
+
+
 def test_validate_finds_markers_outside_solution_cells() -> None:
     nb = new_notebook(cells=[new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
     assert fmt.validate_notebook(nb, "nb") == ["nb cell 0: has solution markers but is not tagged 'solution'"]

@@ -116,7 +116,14 @@ def _grader(grade_id: str, kind: str, points: float = 1) -> dict[str, Any]:
 
 
 def normalize_notebook(nb: dict[str, Any], stem: str) -> int:
-    """Give each exercise's cells their metadata (tags, collapsed solution, nbgrader); return how many."""
+    """Give each exercise's cells their metadata (tags, collapsed solution, nbgrader); return how many.
+
+    Also drops a newline at the end of any cell's source (Jupyter never stores one; nbgrader's
+    release would keep it where the student edition does not, so the two would differ).
+    """
+    for cell in nb["cells"]:
+        if _source(cell).endswith("\n"):
+            cell["source"] = _source(cell).rstrip("\n")
     found = exercises(nb)
     for ex in found:
         cells = nb["cells"]
@@ -141,6 +148,8 @@ def validate_notebook(nb: dict[str, Any], path: str = "notebook") -> list[str]:
         src = _source(cell)
         if cell["cell_type"] == "code" and SOLUTION_TAG not in _tags(cell) and (BEGIN in src or END in src):
             problems.append(f"{path} cell {i}: has solution markers but is not tagged '{SOLUTION_TAG}'")
+        if src.endswith("\n"):
+            problems.append(f"{path} cell {i}: its source ends with a newline (run 'make normalize')")
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id is not None and grade_id in ids:
             problems.append(f"{path} cell {i}: duplicate nbgrader grade_id {grade_id!r}")
