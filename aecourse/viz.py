@@ -111,14 +111,12 @@ def plot_latent(
         cmap = plt.get_cmap("tab10" if classes.max() < 10 else "tab20")
         outline = [patheffects.withStroke(linewidth=2.5, foreground="white")]
         for c in classes:
-            mask = y == c
+            mask, color = y == c, cmap(int(c) % cmap.N)
             label = class_names[c] if class_names is not None else str(c)
-            ax.scatter(z[mask, 0], z[mask, 1], s=s, color=cmap(int(c) % cmap.N), label=label)
-        for c in classes:  # the names on top of every point
-            label = class_names[c] if class_names is not None else str(c)
-            x_mid, y_mid = np.median(z[y == c], axis=0)
-            ax.text(x_mid, y_mid, label, ha="center", va="center", fontsize=8, weight="bold",
-                    color=cmap(int(c) % cmap.N), path_effects=outline)
+            ax.scatter(z[mask, 0], z[mask, 1], s=s, color=color, label=label)
+            x_mid, y_mid = np.median(z[mask], axis=0)  # the name, above every point (zorder)
+            ax.text(x_mid, y_mid, label, ha="center", va="center", fontsize=8, weight="bold", color=color,
+                    path_effects=outline, zorder=5)
     ax.set_title(title if title is not None else (method or "latent space"))
     if projected:
         ax.set_xticks([])
@@ -184,12 +182,13 @@ def plot_images(
 
 def plot_image_rows(
     rows: Mapping[str, np.ndarray], image_shape: tuple[int, int], n: int = 10, scale: float = 0.9,
-    strip: bool = False,
+    strip: bool = False, cmap: str = "gray_r", vmin: float = 0.0, vmax: float = 1.0,
 ) -> Figure:
     """Image sets as labelled rows, e.g. ``{"input": x, "reconstruction": x_hat}`` (notebook 00; 02, 05, 06).
 
     ``strip=True`` draws each row as one strip of its n images (one axes per row, thin grey
     lines between the images): the same picture, several times faster to draw (notebook 05).
+    ``cmap``, ``vmin`` and ``vmax`` as in ``imshow`` (06 draws signed features in ``"RdBu_r"``).
     """
     import matplotlib.pyplot as plt
 
@@ -198,6 +197,9 @@ def plot_image_rows(
     image_shape = check_image_shape(image_shape)
     n = positive_int(n, "n")
     fig, axes = plt.subplots(len(rows), 1 if strip else n, figsize=(scale * n, scale * len(rows) + 0.3), squeeze=False)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
     for r, (label, images) in enumerate(rows.items()):
         images = np.asarray(images)
         if images.ndim != 2 or images.shape[1] != image_shape[0] * image_shape[1]:
@@ -206,17 +208,11 @@ def plot_image_rows(
             (h, w), shown = image_shape, images[:n].reshape(-1, *image_shape)
             tiles = np.zeros((h, n * w))  # images side by side; missing ones stay blank
             tiles[:, : len(shown) * w] = shown.transpose(1, 0, 2).reshape(h, -1)
-            ax = axes[r, 0]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.imshow(tiles, cmap="gray_r", vmin=0, vmax=1)
-            ax.vlines(np.arange(1, n) * w - 0.5, -0.5, h - 0.5, color="0.75", lw=0.8)
-        for i in range(0 if strip else n):
-            ax = axes[r, i]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i < len(images):
-                ax.imshow(images[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=1)
+            axes[r, 0].imshow(tiles, cmap=cmap, vmin=vmin, vmax=vmax)
+            axes[r, 0].vlines(np.arange(1, n) * w - 0.5, -0.5, h - 0.5, color="0.75", lw=0.8)
+        else:
+            for i, image in enumerate(images[:n]):
+                axes[r, i].imshow(image.reshape(image_shape), cmap=cmap, vmin=vmin, vmax=vmax)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     fig.tight_layout()
     return fig

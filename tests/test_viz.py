@@ -47,6 +47,10 @@ def test_plot_image_rows_strip_draws_the_same_images_in_one_axes_per_row() -> No
         assert fig.axes[0].get_ylabel() == "a"
         tiles = ae.plot_image_rows({"a": x}, (2, 3), n=3)
         assert len(tiles.axes) == 3  # the default: one axes per image, as before
+        assert tiles.axes[0].get_images()[0].get_cmap().name == "gray_r"
+        signed = ae.plot_image_rows({"w": x - 0.5}, (2, 3), n=3, strip=True, cmap="RdBu_r", vmin=-1, vmax=1)
+        image = signed.axes[0].get_images()[0]
+        assert image.get_cmap().name == "RdBu_r" and image.get_clim() == (-1, 1)
     finally:
         plt.close("all")
 
